@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// slmflow: declarative, cached pipelines for small-language-model experiments.
+// Layers (DESIGN.md §4): C system libraries → SLMCore → SLMPipeline → slmflow.
+// The pipeline core imports nothing of ML; stage kinds plug in through a registry.
+import PackageDescription
+
+let package = Package(
+    name: "slmflow",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "slmflow", targets: ["slmflow"]),
+        .library(name: "SLMPipeline", targets: ["SLMPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // [0] System libraries (Debian packages installed by scripts/setup.sh).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "CShims"),
+
+        // [1] Hashing, canonical JSON, atomic files, locks, compression, terminal output.
+        .target(name: "SLMCore", dependencies: ["CZstd", "CCrypto", "CShims"]),
+        // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
+        .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
+        // [7] The command line.
+        .executableTarget(
+            name: "slmflow",
+            dependencies: [
+                "SLMCore", "SLMPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "SLMCoreTests", dependencies: ["SLMCore"]),
+        .testTarget(name: "SLMPipelineTests", dependencies: ["SLMPipeline"]),
+        .testTarget(name: "slmflowTests", dependencies: ["SLMCore", "SLMPipeline"]),
+    ]
+)

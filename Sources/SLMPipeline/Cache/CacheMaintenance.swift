@@ -1,0 +1,132 @@
+import Foundation
+import SLMCore
+
+/// `slmflow cache du | gc | verify`.
+public struct CacheMaintenance {
+    public let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public struct Usage: Codable, Sendable {
+        public var blobs: Int
+        public var compressedBlobs: Int
+        public var blobBytes: Int64
+        public var runRecords: Int
+        public var otherBytes: Int64
+        public var totalBytes: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case blobs, runRecords = "run_records", blobBytes = "blob_bytes", compressedBlobs = "compressed_blobs"
+            case otherBytes = "other_bytes", totalBytes = "total_bytes"
+        }
+    }
+
+    public func usage() -> Usage {
+        let entries = workspace.blobs.entries()
+        let blobBytes = entries.reduce(Int64(0)) { $0 + $1.storedBytes }
+        let total = Self.folderSize(workspace.cacheRoot)
+        return Usage(
+            blobs: entries.count, compressedBlobs: entries.filter(\.compressed).count, blobBytes: blobBytes,
+            runRecords: workspace.runCache.allKeys().count, otherBytes: total - blobBytes, totalBytes: total)
+    }
+
+    public struct VerifyReport: Codable, Sendable {
+        public var checked: Int
+        public var corrupt: [String]
+        /// Run records whose outputs can no longer be restored (a blob is missing).
+        public var incompleteRuns: [String]
+        enum CodingKeys: String, CodingKey { case checked, corrupt, incompleteRuns = "incomplete_runs" }
+    }
+
+    /// Re-hashes every blob; corrupt ones are removed (the stages that made them rerun).
+    public func verify() -> VerifyReport {
+        let blobs = workspace.blobs
+        var corrupt: [String] = []
+        let entries = blobs.entries()
+        for entry in entries {
+            do { try blobs.verify(entry.digest) } catch { corrupt.append(entry.digest.hex) }
+        }
+        let artifacts = ArtifactStore(blobs: blobs, statCache: StatCache(path: workspace.statCachePath))
+        var incomplete: [String] = []
+        for key in workspace.runCache.allKeys() {
+            guard let record = workspace.runCache.record(for: key) else { continue }
+            if !record.outputs.allSatisfy({ artifacts.isComplete($0.artifact) }) { incomplete.append(key.hex) }
+        }
+        return VerifyReport(checked: entries.count, corrupt: corrupt, incompleteRuns: incomplete)
+    }
+
+    public struct CollectReport: Codable, Sendable {
+        public var removedBlobs: Int
+        public var removedBytes: Int64
+        public var removedRunRecords: Int
+        public var keptBlobs: Int
+        enum CodingKeys: String, CodingKey {
+            case removedBlobs = "removed_blobs", removedBytes = "removed_bytes", removedRunRecords = "removed_run_records"
+            case keptBlobs = "kept_blobs"
+        }
+    }
+
+    /// Removes blobs no run record needs. With `keepOnly`, first removes every run record
+    /// that none of those state files (the `.lock` beside each pipeline) points at.
+    /// Holds the cache lock exclusively, so it never races a run.
+    public func collect(keepOnly statePaths: [String]? = nil, waitMessage: (String) -> Void) throws -> CollectReport {
+        let lock = FileLock(path: workspace.cacheLockPath)
+        if !(try lock.tryLock(.exclusive)) {
+            waitMessage("waiting for the runs using \(workspace.cacheRoot) to finish")
+            try lock.lock(.exclusive)
+        }
+        defer { lock.unlock() }
+
+        let runCache = workspace.runCache
+        var removedRecords = 0
+        if let statePaths {
+            var live = Set<Digest>()
+            for path in statePaths {
+                let state = try PipelineState.load(path, pipeline: "")
+                live.formUnion(state.stages.values.map(\.key))
+            }
+            for key in runCache.allKeys() where !live.contains(key) {
+                runCache.remove(key)
+                removedRecords += 1
+            }
+        }
+
+        let blobs = workspace.blobs
+        let artifacts = ArtifactStore(blobs: blobs, statCache: StatCache(path: workspace.statCachePath))
+        var referenced = Set<Digest>()
+        for key in runCache.allKeys() {
+            guard let record = runCache.record(for: key) else { continue }
+            if let log = record.log { referenced.insert(log) }
+            for output in record.outputs {
+                referenced.insert(output.artifact.digest)
+                if output.artifact.kind == .tree, let tree = try? artifacts.loadTree(output.artifact.digest) {
+                    referenced.formUnion(tree.entries.map(\.digest))
+                }
+            }
+        }
+        var removed = 0, removedBytes: Int64 = 0, kept = 0
+        for entry in blobs.entries() {
+            if referenced.contains(entry.digest) {
+                kept += 1
+            } else if (try? FileManager.default.removeItem(atPath: entry.path)) != nil {
+                removed += 1
+                removedBytes += entry.storedBytes
+            }
+        }
+        AtomicFile.removeAbandonedTemporaries(in: workspace.temporaryRoot)
+        return CollectReport(removedBlobs: removed, removedBytes: removedBytes, removedRunRecords: removedRecords, keptBlobs: kept)
+    }
+
+    static func folderSize(_ path: String) -> Int64 {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total: Int64 = 0
+        while let name = walker.nextObject() as? String {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? NSNumber,
+                (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular
+            {
+                total += size.int64Value
+            }
+        }
+        return total
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct SLMFlow: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "slmflow",
+        abstract: "Declarative, cached pipelines for small-language-model experiments.",
+        discussion: """
+            A pipeline is a YAML file of stages; slmflow runs the stages whose inputs changed, says \
+            why, and keeps every output in a content-addressed cache (cache/).
+            """,
+        version: version,
+        subcommands: [RunCommand.self, StatusCommand.self, DagCommand.self, CacheCommand.self, BenchCommand.self]
+    )
+}
