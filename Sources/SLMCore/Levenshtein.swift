@@ -1,19 +1,25 @@
-/// The edit distance between two strings (insertions, deletions, substitutions).
+/// The edit distance between two strings, counting insertions, deletions, substitutions
+/// and swaps of two neighbouring characters (optimal string alignment): "otus" is one
+/// edit from "outs".
 public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
+    let width = b.count + 1
+    var table = [Int](repeating: 0, count: (a.count + 1) * width)
+    for i in 0...a.count { table[i * width] = i }
+    for j in 0...b.count { table[j] = j }
     for i in 1...a.count {
-        current[0] = i
         for j in 1...b.count {
-            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            var best = min(table[(i - 1) * width + j] + 1, table[i * width + j - 1] + 1, table[(i - 1) * width + j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                best = min(best, table[(i - 2) * width + j - 2] + 1)
+            }
+            table[i * width + j] = best
         }
-        swap(&previous, &current)
     }
-    return previous[b.count]
+    return table[a.count * width + b.count]
 }
 
 /// The candidate closest to `word`, if it is close enough to be what was meant.
