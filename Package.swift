@@ -35,6 +35,6 @@ let package = Package(
 
         .testTarget(name: "SLMCoreTests", dependencies: ["SLMCore"]),
         .testTarget(name: "SLMPipelineTests", dependencies: ["SLMPipeline"]),
-        .testTarget(name: "slmflowTests", dependencies: ["SLMCore", "SLMPipeline"]),
+        .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )

@@ -5,9 +5,9 @@ import Foundation
     import Glibc
 #endif
 
-/// Runs a program to completion with posix_spawn: argv as given (no shell), a chosen
-/// working folder and environment, stdout and stderr appended to a log file.
-/// `wait4` gives the exit status and the child's peak resident memory.
+/// Runs a program to completion: argv as given (no shell), a chosen working folder and
+/// environment, stdout and stderr appended to a log file. The child dies with the thread
+/// that started it (see `cshims_spawn`); `wait4` gives its exit status and peak memory.
 public enum Subprocess {
     public struct Termination: Sendable {
         /// The exit code, or nil when a signal ended the process.
@@ -24,26 +24,6 @@ public enum Subprocess {
 
     public static func run(_ arguments: [String], in folder: String, environment: [String: String], logPath: String) throws -> Termination {
         guard let program = arguments.first else { throw SystemError("an empty command") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        cshims_spawn_add_chdir(&actions, folder)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Signals slmflow ignores must not stay ignored in the child.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        sigaddset(&defaults, SIGINT)
-        sigaddset(&defaults, SIGTERM)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -51,9 +31,9 @@ public enum Subprocess {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let status = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+        let status = cshims_spawn(argv, envp, folder, logPath, &pid)
         guard status == 0 else {
-            throw SystemError("cannot start '\(program)': \(String(cString: strerror(status)))")
+            throw SystemError("cannot start '\(program)' in '\(folder)': \(String(cString: strerror(status)))")
         }
         var waitStatus: Int32 = 0
         var usage = rusage()

@@ -1,10 +1,13 @@
-// Small wrappers over libc calls Swift's Glibc module does not export.
+// Small C helpers for what Swift cannot do safely itself.
 #ifndef SLMFLOW_CSHIMS_H
 #define SLMFLOW_CSHIMS_H
 
-#include <spawn.h>
+#include <sys/types.h>
 
-/// posix_spawn_file_actions_addchdir_np (glibc ≥ 2.29), hidden behind _GNU_SOURCE.
-int cshims_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
+/// Starts `argv[0]` (searched in PATH) with `envp`, in folder `cwd`, stdin from /dev/null,
+/// stdout and stderr appended to `log_path`. The child gets SIGKILL if the thread that
+/// started it dies (PR_SET_PDEATHSIG), so a killed slmflow leaves no command running.
+/// Returns 0 and sets *pid, or an errno value (also for a failed chdir or exec).
+int cshims_spawn(char *const argv[], char *const envp[], const char *cwd, const char *log_path, pid_t *pid);
 
 #endif
