@@ -18,16 +18,18 @@ public final class ZstdCompressor {
 
     /// Compresses `input`; `sink` receives the compressed bytes as they come.
     /// Call once more with `last: true` (input may be empty) to finish the frame.
-    public func compress(_ input: UnsafeRawBufferPointer, last: Bool, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// With `flush: true` everything given so far is written out (the frame stays open),
+    /// so the bytes written measure how well the input compressed.
+    public func compress(_ input: UnsafeRawBufferPointer, last: Bool, flush: Bool = false, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-        let directive = last ? ZSTD_e_end : ZSTD_e_continue
+        let directive = last ? ZSTD_e_end : (flush ? ZSTD_e_flush : ZSTD_e_continue)
         try output.withUnsafeMutableBytes { out in
             while true {
                 var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
                 let remaining = ZSTD_compressStream2(context, &outBuffer, &inBuffer, directive)
                 try Zstd.check(remaining, "compress")
                 if outBuffer.pos > 0 { try sink(UnsafeRawBufferPointer(rebasing: out[0..<outBuffer.pos])) }
-                let finished = last ? remaining == 0 : inBuffer.pos == inBuffer.size
+                let finished = last || flush ? remaining == 0 : inBuffer.pos == inBuffer.size
                 if finished { return }
             }
         }

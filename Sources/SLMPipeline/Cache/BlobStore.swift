@@ -5,11 +5,12 @@ import SLMCore
     import Glibc
 #endif
 
-/// Content-addressed file store: `blobs/ab/<sha256>` (raw) or `blobs/ab/<sha256>.zst`.
+/// Content-addressed file store: `blobs/ab/<sha256>` (raw), `…/<sha256>.zst` (zstd) or
+/// `…/<sha256>.s4.zst` (byte planes of 4-byte values, then zstd: float32 weights).
 ///
-/// The digest is SHA-256 of the uncompressed bytes. A blob is compressed when the first
-/// chunk shows zstd saving at least `minimumSaving`; otherwise it is kept raw (weights
-/// and other dense data rarely pay). Writes go to a temporary file in `tmp/` and are
+/// The digest is SHA-256 of the uncompressed bytes. The first chunk is compressed both
+/// ways as a trial; the better encoding is kept if it saves at least `minimumSaving`,
+/// else the blob is stored raw. Writes go to a temporary file in `tmp/` and are
 /// renamed into place after fsync, so a blob is either complete or absent. Reads hash
 /// what they restore and refuse a blob whose bytes do not match its name.
 public struct BlobStore: Sendable {
@@ -17,7 +18,13 @@ public struct BlobStore: Sendable {
     let temporaryFolder: String
     public var level: Int32 = 3
     /// Compress only when zstd makes the first chunk at least this much smaller.
-    public var minimumSaving = 0.10
+    public var minimumSaving = 0.05
+    /// Shuffling works per chunk of this many uncompressed bytes.
+    static let chunkSize = ReadableFile.chunkSize
+
+    public enum Encoding: String, Sendable, CaseIterable {
+        case raw = "", zstd = ".zst", shuffledZstd = ".s4.zst"
+    }
 
     public init(root: String, temporaryFolder: String) {
         self.root = root
@@ -31,13 +38,13 @@ public struct BlobStore: Sendable {
     }
 
     func folder(of digest: Digest) -> String { root + "/" + digest.hex.prefix(2) }
-    func rawPath(_ digest: Digest) -> String { folder(of: digest) + "/" + digest.hex }
-    func compressedPath(_ digest: Digest) -> String { rawPath(digest) + ".zst" }
+    func path(_ digest: Digest, _ encoding: Encoding) -> String { folder(of: digest) + "/" + digest.hex + encoding.rawValue }
 
-    /// The stored file of a blob and whether it is compressed, if present.
-    public func location(of digest: Digest) -> (path: String, compressed: Bool)? {
-        if access(compressedPath(digest), F_OK) == 0 { return (compressedPath(digest), true) }
-        if access(rawPath(digest), F_OK) == 0 { return (rawPath(digest), false) }
+    /// The stored file of a blob and its encoding, if present.
+    public func location(of digest: Digest) -> (path: String, encoding: Encoding)? {
+        for encoding in Encoding.allCases where access(path(digest, encoding), F_OK) == 0 {
+            return (path(digest, encoding), encoding)
+        }
         return nil
     }
 
@@ -79,33 +86,30 @@ public struct BlobStore: Sendable {
         }
         let hasher = SHA256()
         var size: Int64 = 0
+        var encoding: Encoding?
         var compressor: ZstdCompressor?
-        var decided = false
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)
+        defer { scratch.deallocate() }
         let write: (UnsafeRawBufferPointer) throws -> Void = { try AtomicFile.writeAll(descriptor, $0, path: temporary) }
 
-        try produce { chunk in
+        let chunker = FixedChunker(size: Self.chunkSize) { chunk in
             hasher.update(chunk)
             size += Int64(chunk.count)
-            if !decided {
-                decided = true
-                let trial = try ZstdCompressor(level: level)
-                var compressed = [UInt8]()
-                try trial.compress(chunk, last: false) { compressed.append(contentsOf: $0) }
-                // The trial keeps its frame open: continue with it if compression pays.
-                let estimate = Double(compressed.count + 64) / Double(max(chunk.count, 1))
-                if chunk.count >= 512 && estimate <= 1 - minimumSaving {
-                    compressor = trial
-                    try compressed.withUnsafeBytes { try write($0) }
-                    return
-                }
+            if encoding == nil {
+                (encoding, compressor) = try chooseEncoding(chunk, scratch: scratch, write: write)
+                return
             }
-            if let compressor {
-                try compressor.compress(chunk, last: false, sink: write)
-            } else {
-                try write(chunk)
+            switch encoding {
+            case .zstd?: try compressor?.compress(chunk, last: false, sink: write)
+            case .shuffledZstd?:
+                ByteShuffle.shuffle4(chunk, into: scratch)
+                try compressor?.compress(UnsafeRawBufferPointer(rebasing: scratch[0..<chunk.count]), last: false, sink: write)
+            default: try write(chunk)
             }
         }
-        if let compressor { try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), last: true, sink: write) }
+        try produce { try chunker.add($0) }
+        try chunker.finish()
+        try compressor?.compress(UnsafeRawBufferPointer(start: nil, count: 0), last: true, sink: write)
         guard fsync(descriptor) == 0 else { throw SystemError.errno("cannot fsync '\(temporary)'") }
         close(descriptor)
         closed = true
@@ -113,9 +117,38 @@ public struct BlobStore: Sendable {
         let digest = hasher.finish()
         if !contains(digest) {
             try FileManager.default.createDirectory(atPath: folder(of: digest), withIntermediateDirectories: true)
-            try AtomicFile.commit(temporary, to: compressor == nil ? rawPath(digest) : compressedPath(digest))
+            try AtomicFile.commit(temporary, to: path(digest, encoding ?? .raw))
         }
         return (digest, size)
+    }
+
+    /// Compresses the first chunk plainly and shuffled, writes it in the encoding that
+    /// wins, and returns that encoding with its compressor (whose frame stays open).
+    private func chooseEncoding(_ chunk: UnsafeRawBufferPointer, scratch: UnsafeMutableRawBufferPointer,
+                                write: (UnsafeRawBufferPointer) throws -> Void) throws -> (Encoding, ZstdCompressor?) {
+        guard chunk.count >= 512 else {
+            try write(chunk)
+            return (.raw, nil)
+        }
+        let plain = try ZstdCompressor(level: level)
+        var plainBytes = [UInt8]()
+        try plain.compress(chunk, last: false, flush: true) { plainBytes.append(contentsOf: $0) }
+        ByteShuffle.shuffle4(chunk, into: scratch)
+        let shuffled = try ZstdCompressor(level: level)
+        var shuffledBytes = [UInt8]()
+        try shuffled.compress(UnsafeRawBufferPointer(rebasing: scratch[0..<chunk.count]), last: false, flush: true) { shuffledBytes.append(contentsOf: $0) }
+
+        let budget = Double(chunk.count) * (1 - minimumSaving)
+        if shuffledBytes.count < plainBytes.count, Double(shuffledBytes.count) <= budget {
+            try shuffledBytes.withUnsafeBytes { try write($0) }
+            return (.shuffledZstd, shuffled)
+        }
+        if Double(plainBytes.count) <= budget {
+            try plainBytes.withUnsafeBytes { try write($0) }
+            return (.zstd, plain)
+        }
+        try write(chunk)
+        return (.raw, nil)
     }
 
     // MARK: - reading
@@ -123,20 +156,35 @@ public struct BlobStore: Sendable {
     /// Streams a blob's uncompressed bytes to `sink`, verifying the digest at the end.
     /// A mismatch removes the blob and throws `Corruption`.
     public func read(_ digest: Digest, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let (path, compressed) = location(of: digest) else {
+        try withoutActuallyEscaping(sink) { sink in try read(digest, escapingSink: sink) }
+    }
+
+    private func read(_ digest: Digest, escapingSink sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let (path, encoding) = location(of: digest) else {
             throw SystemError("blob \(digest.short) is not in the cache")
         }
         let hasher = SHA256()
         let file = try ReadableFile(path: path)
+        let deliver: (UnsafeRawBufferPointer) throws -> Void = { hasher.update($0); try sink($0) }
         do {
-            if compressed {
+            switch encoding {
+            case .raw:
+                try file.forEachChunk(deliver)
+            case .zstd:
                 let decompressor = try ZstdDecompressor()
-                try file.forEachChunk { chunk in
-                    try decompressor.decompress(chunk) { hasher.update($0); try sink($0) }
-                }
+                try file.forEachChunk { try decompressor.decompress($0, sink: deliver) }
                 try decompressor.finish()
-            } else {
-                try file.forEachChunk { hasher.update($0); try sink($0) }
+            case .shuffledZstd:
+                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)
+                defer { scratch.deallocate() }
+                let chunker = FixedChunker(size: Self.chunkSize) { chunk in
+                    ByteShuffle.unshuffle4(chunk, into: scratch)
+                    try deliver(UnsafeRawBufferPointer(rebasing: scratch[0..<chunk.count]))
+                }
+                let decompressor = try ZstdDecompressor()
+                try file.forEachChunk { try decompressor.decompress($0) { try chunker.add($0) } }
+                try decompressor.finish()
+                try chunker.finish()
             }
         } catch let error as SystemError where error.message.hasPrefix("zstd") {
             quarantine(path)
@@ -194,8 +242,10 @@ public struct BlobStore: Sendable {
         for folder in folders.sorted() where folder.count == 2 {
             guard let names = try? manager.contentsOfDirectory(atPath: root + "/" + folder) else { continue }
             for name in names.sorted() {
-                let compressed = name.hasSuffix(".zst")
-                guard let digest = Digest(hex: compressed ? String(name.dropLast(4)) : name) else { continue }
+                guard let digest = Digest(hex: String(name.prefix(64))),
+                    let encoding = Encoding(rawValue: String(name.dropFirst(64)))
+                else { continue }
+                let compressed = encoding != .raw
                 let path = root + "/" + folder + "/" + name
                 var info = stat()
                 guard stat(path, &info) == 0 else { continue }
