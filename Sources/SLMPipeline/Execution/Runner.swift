@@ -40,7 +40,7 @@ public final class Runner: @unchecked Sendable {
         artifacts = ArtifactStore(blobs: workspace.blobs, statCache: StatCache(path: workspace.statCachePath))
         runCache = workspace.runCache
         statePath = PipelineState.path(forPipeline: pipeline.absoluteFile)
-        state = try PipelineState.load(statePath, pipeline: pipeline.name)
+        state = PipelineState(pipeline: pipeline.name)
         for name in options.force.union(options.until.map { [$0] } ?? []) where pipeline.stage(named: name) == nil {
             let names = pipeline.stages.map(\.name)
             throw PipelineError(
@@ -63,9 +63,9 @@ public final class Runner: @unchecked Sendable {
             try workspace.prepare()
             try takeRunLock(runLock)
             try cacheLock.lock(.shared)
-            // Another process may have finished stages while we waited for the lock.
-            state = try PipelineState.load(statePath, pipeline: pipeline.name)
         }
+        // Read under the lock: another process may have finished stages while we waited.
+        state = try PipelineState.load(statePath, pipeline: pipeline.name)
         defer {
             cacheLock.unlock()
             runLock.unlock()
