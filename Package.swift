@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // slmflow: declarative, cached pipelines for small-language-model experiments.
-// Layers (DESIGN.md §4): C system libraries → SLMCore → SLMPipeline → slmflow.
+// Layers (docs/design.md): C system libraries → SLMCore, SLMTensor → SLMPipeline, SLMFormats → slmflow.
 // The pipeline core imports nothing of ML; stage kinds plug in through a registry.
 import PackageDescription
 
@@ -19,10 +19,17 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CShims"),
 
         // [1] Hashing, canonical JSON, atomic files, locks, compression, terminal output.
         .target(name: "SLMCore", dependencies: ["CZstd", "CCrypto", "CShims"]),
+        // [2] Tensors, kernels (BLAS for contractions, SIMD Swift for the rest), tape autograd.
+        .target(
+            name: "SLMTensor", dependencies: ["COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
+        // [3] safetensors read (mmap, validated) and atomic write.
+        .target(name: "SLMFormats", dependencies: ["SLMTensor"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [7] The command line.
@@ -35,6 +42,9 @@ let package = Package(
 
         .testTarget(name: "SLMCoreTests", dependencies: ["SLMCore"]),
         .testTarget(name: "SLMPipelineTests", dependencies: ["SLMPipeline"]),
+        .testTarget(name: "SLMTensorTests", dependencies: ["SLMTensor"]),
+        // Fixtures/ holds files read through #filePath (not bundle resources).
+        .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )

@@ -1,0 +1,60 @@
+/// Residual add, scaling, activations and dropout.
+extension Tape {
+    /// a + b (same element count; the result takes a's shape).
+    public func add(_ a: Variable, _ b: Variable) -> Variable {
+        let av = value(a), bv = value(b)
+        precondition(av.count == bv.count, "add: shapes \(av.shape) and \(bv.shape) differ")
+        let out = Tensor(zeros: av.shape)
+        Elementwise.add(out.data, av.data, bv.data, count: out.count)
+        return record(out, inputs: [a, b]) { tape, dy in
+            if let da = tape.gradBuffer(a) { Elementwise.axpy(da.data, alpha: 1, dy.data, count: dy.count) }
+            if let db = tape.gradBuffer(b) { Elementwise.axpy(db.data, alpha: 1, dy.data, count: dy.count) }
+        }
+    }
+
+    /// s · x (e.g. α·L_KD + (1−α)·L_CE as add(scale(kd, α), scale(ce, 1−α))).
+    public func scale(_ x: Variable, by s: Float) -> Variable {
+        let xv = value(x)
+        let out = Tensor(zeros: xv.shape)
+        Elementwise.scale(out.data, xv.data, by: s, count: out.count)
+        return record(out, inputs: [x]) { tape, dy in
+            if let dx = tape.gradBuffer(x) { Elementwise.axpy(dx.data, alpha: s, dy.data, count: dy.count) }
+        }
+    }
+
+    /// tanh-approximation GELU.
+    public func gelu(_ x: Variable) -> Variable {
+        let xv = value(x)
+        let out = Tensor(zeros: xv.shape)
+        Activations.geluForward(out.data, xv.data, count: out.count)
+        return record(out, inputs: [x]) { tape, dy in
+            if let dx = tape.gradBuffer(x) { Activations.geluBackward(dx: dx.data, dy: dy.data, x: xv.data, count: dy.count) }
+        }
+    }
+
+    /// silu(gate) ⊙ up (same shapes).
+    public func swiglu(gate: Variable, up: Variable) -> Variable {
+        let g = value(gate), u = value(up)
+        precondition(g.count == u.count, "swiglu: shapes \(g.shape) and \(u.shape) differ")
+        let out = Tensor(zeros: g.shape)
+        Activations.swigluForward(out.data, gate: g.data, up: u.data, count: out.count)
+        return record(out, inputs: [gate, up]) { tape, dy in
+            Activations.swigluBackward(dgate: tape.gradBuffer(gate)?.data, dup: tape.gradBuffer(up)?.data,
+                                       dy: dy.data, gate: g.data, up: u.data, count: dy.count)
+        }
+    }
+
+    /// Inverted dropout with probability p, drawing the mask from `rng`; the identity when
+    /// not training or p = 0 (no RNG draws then).
+    public func dropout(_ x: Variable, p: Float) -> Variable {
+        guard isTraining && p > 0 else { return x }
+        let xv = value(x)
+        let mask = Tensor(zeros: xv.shape)
+        Dropout.makeMask(mask.data, count: mask.count, p: p, rng: &rng)
+        let out = Tensor(zeros: xv.shape)
+        Elementwise.mul(out.data, xv.data, mask.data, count: out.count)
+        return record(out, inputs: [x]) { tape, dy in
+            if let dx = tape.gradBuffer(x) { Elementwise.mulAdd(dx.data, dy.data, mask.data, count: dy.count) }
+        }
+    }
+}

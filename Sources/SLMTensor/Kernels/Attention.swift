@@ -1,0 +1,228 @@
+import Foundation
+
+/// Which KV head each query head reads in grouped-query attention (H query heads, G KV heads,
+/// r = H/G). Both orders occur in Mu (seed-spec §1.3, §1.4.3); a wrong choice still runs
+/// but produces garbage.
+public enum KVHeadMapping: Sendable, Hashable {
+    /// Mu-text (`is_interleaved = False`): r copies of [k₀…k_{G−1}] concatenated, so query
+    /// head h uses KV head h mod G (H=6, G=3: heads 0,3→0; 1,4→1; 2,5→2).
+    case concatenatedCopies
+    /// Mu-v2 (`repeat_interleave`): each KV head repeated r times in a row, so query head h
+    /// uses KV head ⌊h/r⌋.
+    case repeatInterleaved
+
+    @inline(__always)
+    public func kvHead(forQueryHead h: Int, queryHeads: Int, kvHeads: Int) -> Int {
+        switch self {
+        case .concatenatedCopies: return h % kvHeads
+        case .repeatInterleaved: return h / (queryHeads / kvHeads)
+        }
+    }
+}
+
+/// Static shape and semantics of one attention call.
+public struct AttentionConfig: Sendable, Hashable {
+    public var queryHeads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    public var mapping: KVHeadMapping
+    /// Query i may attend only keys j ≤ i + (Lk − Lq): the queries are the last Lq positions
+    /// of the key sequence (Lq = Lk for training; Lq < Lk when decoding with a KV cache).
+    public var causal: Bool
+    /// Dropout on the attention probabilities (training only).
+    public var dropout: Float
+
+    public init(queryHeads: Int, kvHeads: Int, headDim: Int, mapping: KVHeadMapping,
+                causal: Bool, dropout: Float = 0) {
+        precondition(queryHeads > 0 && kvHeads > 0 && queryHeads % kvHeads == 0,
+                     "query heads \(queryHeads) must be a multiple of KV heads \(kvHeads)")
+        self.queryHeads = queryHeads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.mapping = mapping
+        self.causal = causal
+        self.dropout = dropout
+    }
+
+    public var scale: Float { 1 / Float(headDim).squareRoot() }
+}
+
+/// Scaled dot-product attention over row-major activations, one (batch, head) block at a time
+/// through BLAS with strided leading dimensions (no head reshapes or copies).
+///
+/// Shapes: q [B·Lq, H·hd], k and v [B·Lk, G·hd], out [B·Lq, H·hd],
+/// probs [B, H, Lq, Lk], keyMask [B·Lk] (1 = real key, 0 = padding).
+///
+/// Semantics (Mu): S = Q Kᵀ; masked keys (padding, or j > i + Lk − Lq when causal) get a
+/// huge negative; S / √hd; softmax over j; dropout; O = P V. Masked entries get probability
+/// exactly 0. A row with no allowed key gets the uniform distribution over all keys, as
+/// Mu-text's finite `finfo.min` fill gives (Mu-v2's −∞ would give NaN), and no gradient
+/// to Q or K, as `masked_fill` blocks it.
+public enum Attention {
+    /// Whether (batch b, query i) may attend key j. Key j is visible when j ≤ i + causalOffset,
+    /// with causalOffset = Lk − Lq when causal and Lk (everything visible) otherwise.
+    @inline(__always)
+    static func allowed(_ keyMask: UnsafePointer<UInt8>?, b: Int, i: Int, j: Int, keyLength: Int, causalOffset: Int) -> Bool {
+        if j > i + causalOffset { return false }
+        if let keyMask, keyMask[b * keyLength + j] == 0 { return false }
+        return true
+    }
+
+    /// `dropoutMask` ([B, H, Lq, Lk], values 0 or 1/(1−p)) is applied when non-nil.
+    /// `scratch` holds at least Lq·Lk floats.
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        keyMask: UnsafePointer<UInt8>?, dropoutMask: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+        batch: Int, queryLength lq: Int, keyLength lk: Int, config: AttentionConfig
+    ) {
+        let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
+        let qWidth = H * hd, kWidth = G * hd
+        let causalOffset = config.causal ? lk - lq : lk
+        for b in 0..<batch {
+            for h in 0..<H {
+                let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
+                let qp = q + b * lq * qWidth + h * hd
+                let kp = k + b * lk * kWidth + g * hd
+                let vp = v + b * lk * kWidth + g * hd
+                let block = (b * H + h) * lq * lk
+                let pp = probs + block
+                // S [Lq, Lk] = (Q_h / √hd) · K_gᵀ
+                Matmul.gemm(pp, qp, kp, m: lq, n: lk, k: hd, transB: true, alpha: config.scale,
+                            lda: qWidth, ldb: kWidth, ldc: lk)
+                // Masked scores become −maxFloat: next to any allowed (finite) score, x − max
+                // is far below −87.3 and `vexp` returns exactly 0. If every key is masked, all
+                // scores are equal and the row comes out uniform.
+                for i in 0..<lq {
+                    let row = pp + i * lk
+                    for j in 0..<lk where !allowed(keyMask, b: b, i: i, j: j, keyLength: lk, causalOffset: causalOffset) {
+                        row[j] = -.greatestFiniteMagnitude
+                    }
+                }
+                Softmax.forward(pp, pp, rows: lq, cols: lk)
+                var used = UnsafePointer(pp)
+                if let dropoutMask {
+                    Elementwise.mul(scratch, pp, dropoutMask + block, count: lq * lk)
+                    used = UnsafePointer(scratch)
+                }
+                // O_h [Lq, hd] = P [Lq, Lk] · V_g [Lk, hd]
+                Matmul.gemm(out + b * lq * qWidth + h * hd, used, vp, m: lq, n: hd, k: lk,
+                            lda: lk, ldb: kWidth, ldc: qWidth)
+            }
+        }
+    }
+
+    /// Accumulates (+=) into dq, dk, dv (any may be nil). `scratch` holds at least 2·Lq·Lk floats.
+    ///   dP̃ = dO Vᵀ, dV += P̃ᵀ dO, dP = dP̃ ⊙ mask, dS = P ⊙ (dP − rowsum(P ⊙ dP)),
+    ///   dQ += dS K / √hd, dK += dSᵀ Q / √hd      (P̃ = P ⊙ dropout mask)
+    public static func backward(
+        dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?, dv: UnsafeMutablePointer<Float>?,
+        dout: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        keyMask: UnsafePointer<UInt8>?, dropoutMask: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+        batch: Int, queryLength lq: Int, keyLength lk: Int, config: AttentionConfig
+    ) {
+        let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
+        let qWidth = H * hd, kWidth = G * hd
+        let ds = scratch
+        let dropped = scratch + lq * lk
+        let causalOffset = config.causal ? lk - lq : lk
+        for b in 0..<batch {
+            for h in 0..<H {
+                let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
+                let qp = q + b * lq * qWidth + h * hd
+                let kp = k + b * lk * kWidth + g * hd
+                let vp = v + b * lk * kWidth + g * hd
+                let dop = dout + b * lq * qWidth + h * hd
+                let block = (b * H + h) * lq * lk
+                let pp = probs + block
+                // dP̃ [Lq, Lk] = dO_h [Lq, hd] · V_gᵀ
+                Matmul.gemm(ds, dop, vp, m: lq, n: lk, k: hd, transB: true, lda: qWidth, ldb: kWidth, ldc: lk)
+                if let dv {
+                    var used = pp
+                    if let dropoutMask {
+                        Elementwise.mul(dropped, pp, dropoutMask + block, count: lq * lk)
+                        used = UnsafePointer(dropped)
+                    }
+                    // dV_g [Lk, hd] += P̃ᵀ [Lk, Lq] · dO_h [Lq, hd]
+                    Matmul.gemm(dv + b * lk * kWidth + g * hd, used, dop, m: lk, n: hd, k: lq,
+                                transA: true, beta: 1, lda: lk, ldb: qWidth, ldc: kWidth)
+                }
+                if dq == nil && dk == nil { continue }
+                if let dropoutMask { Elementwise.mul(ds, ds, dropoutMask + block, count: lq * lk) }
+                for i in 0..<lq {
+                    let pr = pp + i * lk, dr = ds + i * lk
+                    var anyAllowed = false
+                    for j in 0..<lk where allowed(keyMask, b: b, i: i, j: j, keyLength: lk, causalOffset: causalOffset) {
+                        anyAllowed = true
+                        break
+                    }
+                    if !anyAllowed {
+                        dr.update(repeating: 0, count: lk)
+                        continue
+                    }
+                    var dot: Float = 0
+                    for j in 0..<lk { dot += pr[j] * dr[j] }
+                    for j in 0..<lk { dr[j] = pr[j] * (dr[j] - dot) }
+                }
+                if let dq {
+                    // dQ_h [Lq, hd] += dS [Lq, Lk] · K_g [Lk, hd] / √hd
+                    Matmul.gemm(dq + b * lq * qWidth + h * hd, ds, kp, m: lq, n: hd, k: lk,
+                                alpha: config.scale, beta: 1, lda: lk, ldb: kWidth, ldc: qWidth)
+                }
+                if let dk {
+                    // dK_g [Lk, hd] += dSᵀ [Lk, Lq] · Q_h [Lq, hd] / √hd
+                    Matmul.gemm(dk + b * lk * kWidth + g * hd, ds, qp, m: lk, n: hd, k: lq,
+                                transA: true, alpha: config.scale, beta: 1, lda: lk, ldb: qWidth, ldc: kWidth)
+                }
+            }
+        }
+    }
+
+    /// Reference twin with the same semantics, plain loops. keyMask [B·Lk] (true = real key),
+    /// dropoutMask [B, H, Lq, Lk].
+    public static func forwardReference<T: ReferenceScalar>(
+        q: [T], k: [T], v: [T], batch: Int, config: AttentionConfig,
+        keyMask: [Bool]? = nil, dropoutMask: [Float]? = nil
+    ) -> [T] {
+        let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
+        let qWidth = H * hd, kWidth = G * hd
+        let lq = q.count / qWidth / batch, lk = k.count / kWidth / batch
+        let scale = 1 / T(hd).squareRoot()
+        var out = [T](repeating: 0, count: q.count)
+        for b in 0..<batch {
+            for h in 0..<H {
+                let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
+                for i in 0..<lq {
+                    var scores = [T](repeating: 0, count: lk)
+                    var ok = [Bool](repeating: true, count: lk)
+                    for j in 0..<lk {
+                        ok[j] = !(config.causal && j > i + lk - lq) && (keyMask?[b * lk + j] ?? true)
+                        var s: T = 0
+                        for d in 0..<hd { s += q[(b * lq + i) * qWidth + h * hd + d] * k[(b * lk + j) * kWidth + g * hd + d] }
+                        scores[j] = s * scale
+                    }
+                    let anyAllowed = ok.contains(true)
+                    let live = (0..<lk).filter { !anyAllowed || ok[$0] }
+                    let m = live.map { scores[$0] }.max() ?? 0
+                    var p = [T](repeating: 0, count: lk)
+                    var sum: T = 0
+                    for j in live {
+                        p[j] = anyAllowed ? (scores[j] - m).exponential : 1
+                        sum += p[j]
+                    }
+                    for j in 0..<lk {
+                        p[j] /= sum
+                        if let dropoutMask { p[j] *= T(dropoutMask[((b * H + h) * lq + i) * lk + j]) }
+                    }
+                    for d in 0..<hd {
+                        var acc: T = 0
+                        for j in 0..<lk { acc += p[j] * v[(b * lk + j) * kWidth + g * hd + d] }
+                        out[(b * lq + i) * qWidth + h * hd + d] = acc
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

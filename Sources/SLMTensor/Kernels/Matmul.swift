@@ -1,0 +1,80 @@
+import COpenBLAS
+
+/// C = alpha · op(A) · op(B) + beta · C through OpenBLAS, all row-major.
+///
+/// op(A) is [M, K]: A is stored [M, K], or [K, M] when `transA`.
+/// op(B) is [K, N]: B is stored [K, N], or [N, K] when `transB` (PyTorch's [out, in] weights).
+/// Leading dimensions default to the contiguous ones and may be larger, which is how
+/// attention addresses one head inside a [rows, heads·headDim] activation without copies.
+public enum Matmul {
+    public static func gemm(
+        _ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        m: Int, n: Int, k: Int,
+        transA: Bool = false, transB: Bool = false,
+        alpha: Float = 1, beta: Float = 0,
+        lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
+    ) {
+        precondition(m >= 0 && n >= 0 && k >= 0, "negative gemm size")
+        let lda = lda ?? (transA ? m : k)
+        let ldb = ldb ?? (transB ? k : n)
+        let ldc = ldc ?? n
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
+            return
+        }
+        if m == 1 {
+            // One output row: sgemv is 4–7× faster than sgemm with M = 1.
+            // y[N] = alpha · op(B)ᵀ-view · x + beta · y, x = the K entries of A's only row.
+            if beta == 0 { c.update(repeating: 0, count: n) }  // BLAS may read y even when beta = 0
+            let incx = transA ? lda : 1
+            if transB {
+                // B stored [N, K]: y = B · x.
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb),
+                            a, Int32(incx), beta, c, 1)
+            } else {
+                // B stored [K, N]: y = Bᵀ · x.
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb),
+                            a, Int32(incx), beta, c, 1)
+            }
+            return
+        }
+        // OpenBLAS's sgemm overwrites C when beta = 0 (NaN garbage included; tested).
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    private static func scaleRows(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
+        }
+    }
+
+    /// Sets the number of OpenBLAS threads. Use 1 inside Swift-parallel regions (never nest).
+    public static func setThreadCount(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Reference twin: the triple loop on contiguous arrays (same transpose conventions).
+    public static func gemmReference<T: ReferenceScalar>(
+        _ a: [T], _ b: [T], c: [T]? = nil, m: Int, n: Int, k: Int,
+        transA: Bool = false, transB: Bool = false, alpha: T = 1, beta: T = 0
+    ) -> [T] {
+        var out = [T](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: T = 0
+                for p in 0..<k {
+                    let av = transA ? a[p * m + i] : a[i * k + p]
+                    let bv = transB ? b[j * k + p] : b[p * n + j]
+                    sum += av * bv
+                }
+                out[i * n + j] = alpha * sum + (c.map { beta * $0[i * n + j] } ?? 0)
+            }
+        }
+        return out
+    }
+}
