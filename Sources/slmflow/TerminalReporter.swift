@@ -89,15 +89,17 @@ final class TerminalReporter: RunObserver, @unchecked Sendable {
         finished = true
         clearStatusLine()
         lock.unlock()
-        var parts: [String] = []
-        for status in [StageStatus.ran, .cached, .wouldRun, .wouldRestore, .skipped, .failed] {
-            let count = report.count(status)
-            if count > 0 { parts.append("\(count) \(status.rawValue)") }
-        }
-        let nothing = !report.dryRun && report.count(.ran) == 0 && report.succeeded && report.count(.cached) > 0
-            && !report.stages.contains { $0.detail == "restored" }
-        let summary = parts.joined(separator: ", ") + " in " + formatSeconds(report.seconds)
-        let line = nothing ? "nothing to do: everything is up to date (\(summary))" : summary
+        let restored = report.stages.filter { $0.detail == "restored" }.count
+        let counts: [(String, Int)] = [
+            ("ran", report.count(.ran)), ("restored from cache", restored),
+            ("up to date", report.count(.cached) - restored), ("would run", report.count(.wouldRun)),
+            ("would be restored", report.count(.wouldRestore)), ("skipped", report.count(.skipped)),
+            ("failed", report.count(.failed)),
+        ]
+        let summary = counts.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+            + " in " + formatSeconds(report.seconds)
+        let nothingToDo = !report.dryRun && report.succeeded && report.stages.allSatisfy { $0.status == .cached && $0.detail == "up to date" }
+        let line = nothingToDo ? "nothing to do: everything is up to date (\(formatSeconds(report.seconds)))" : summary
         emit(style(report.succeeded ? line : "failed: " + line, report.succeeded ? .bold : .red))
     }
 
