@@ -29,7 +29,7 @@ let package = Package(
             name: "SLMTensor", dependencies: ["COpenBLAS"],
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
         // [3] safetensors read (mmap, validated) and atomic write.
-        .target(name: "SLMFormats", dependencies: ["SLMTensor"]),
+        .target(name: "SLMFormats", dependencies: ["SLMCore", "SLMTensor"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [7] The command line.

@@ -13,12 +13,27 @@ public enum AtomicFile {
     public static let temporaryMarker = ".slmtmp-"
 
     public static func write(_ bytes: some ContiguousBytes, to path: String, mode: mode_t = 0o644) throws {
+        try write(to: path, mode: mode) { sink in try bytes.withUnsafeBytes { try sink.write($0) } }
+    }
+
+    /// Where `write(to:mode:_:)` streams a file's bytes.
+    public struct Sink {
+        let descriptor: Int32
+        let path: String
+
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            try AtomicFile.writeAll(descriptor, bytes, path: path)
+        }
+    }
+
+    /// Writes a file of any size atomically: `produce` streams its bytes into the sink.
+    public static func write(to path: String, mode: mode_t = 0o644, _ produce: (Sink) throws -> Void) throws {
         let temporary = temporaryPath(besides: path)
         do {
             let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             guard descriptor >= 0 else { throw SystemError.errno("cannot create '\(temporary)'") }
             defer { close(descriptor) }
-            try bytes.withUnsafeBytes { try writeAll(descriptor, $0, path: temporary) }
+            try produce(Sink(descriptor: descriptor, path: temporary))
             guard fsync(descriptor) == 0 else { throw SystemError.errno("cannot fsync '\(temporary)'") }
         } catch {
             unlink(temporary)

@@ -1,13 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SLMCore
 import SLMTensor
 
-/// Writes safetensors files atomically: a temporary file in the destination directory is
-/// written, fsynced and renamed over the destination, then the directory is fsynced. A crash
-/// leaves either the old file or the complete new one, never a torn one.
+/// Writes safetensors files atomically (through `AtomicFile`): a crash leaves either the old
+/// file or the complete new one, never a torn one.
 ///
 /// Tensors are laid out in name order (byte-wise), contiguous, after a header whose keys are
 /// "__metadata__" (if any) then the sorted names; the header is padded with spaces so the
@@ -31,34 +26,19 @@ public enum SafetensorsWriter {
         }
         let header = makeHeader(names: names, tensors: tensors, storage: storage, metadata: metadata)
 
-        let temporary = temporaryPath(for: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ioError(path, "cannot create \(temporary)") }
-        var succeeded = false
-        defer {
-            if !succeeded {
-                close(fd)
-                unlink(temporary)
+        do {
+            try AtomicFile.write(to: path) { sink in
+                var length = UInt64(header.count).littleEndian
+                try withUnsafeBytes(of: &length) { try sink.write($0) }
+                try header.withUnsafeBytes { try sink.write($0) }
+                for name in names {
+                    guard let tensor = tensors[name] else { continue }
+                    try writeData(tensor, storage: storage, to: sink)
+                }
             }
+        } catch let error as SystemError {
+            throw SafetensorsError(.io, path: path, error.message)
         }
-        var length = UInt64(header.count).littleEndian
-        try withUnsafeBytes(of: &length) { try writeAll(fd, $0, path: path) }
-        try header.withUnsafeBytes { try writeAll(fd, $0, path: path) }
-        for name in names {
-            guard let t = tensors[name] else { continue }
-            try writeData(fd, t, storage: storage, path: path)
-        }
-        guard fsync(fd) == 0 else { throw ioError(path, "fsync failed") }
-        succeeded = true
-        guard close(fd) == 0 else {
-            unlink(temporary)
-            throw ioError(path, "close failed")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw ioError(path, "cannot rename \(temporary) into place")
-        }
-        syncDirectory(of: path)
     }
 
     /// The JSON header bytes, space-padded so that 8 + count is a multiple of 8.
@@ -83,28 +63,12 @@ public enum SafetensorsWriter {
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONValue.string(s).canonicalText }
 
-    private static func writeData(_ fd: Int32, _ t: Tensor, storage: StorageType, path: String) throws {
+    private static func writeData(_ t: Tensor, storage: StorageType, to sink: AtomicFile.Sink) throws {
         switch storage {
         case .float32:
-            try writeAll(fd, UnsafeRawBufferPointer(start: t.data, count: t.count * 4), path: path)
+            try sink.write(UnsafeRawBufferPointer(start: t.data, count: t.count * 4))
         case .bfloat16:
             let chunk = 1 << 16
             var buffer = [UInt16](repeating: 0, count: min(chunk, max(t.count, 1)))
@@ -112,44 +76,9 @@ public enum SafetensorsWriter {
             while start < t.count {
                 let n = min(chunk, t.count - start)
                 for i in 0..<n { buffer[i] = HalfPrecision.bfloat16Bits(from: t.data[start + i]).littleEndian }
-                try buffer.withUnsafeBytes { try writeAll(fd, UnsafeRawBufferPointer(rebasing: $0[0..<(2 * n)]), path: path) }
+                try buffer.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<(2 * n)])) }
                 start += n
             }
         }
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        guard var p = bytes.baseAddress else { return }
-        var remaining = bytes.count
-        while remaining > 0 {
-            let n = Glibc.write(fd, p, remaining)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ioError(path, "write failed")
-            }
-            p += n
-            remaining -= n
-        }
-    }
-
-    private static func temporaryPath(for path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var rng = SystemRandomNumberGenerator()
-        return "\(directory).\(base).tmp-\(getpid())-\(String(rng.next() as UInt32, radix: 16))"
-    }
-
-    private static func syncDirectory(of path: String) {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
-        }
-    }
-
-    private static func ioError(_ path: String, _ what: String) -> SafetensorsError {
-        SafetensorsError(.io, path: path, "\(what): \(String(cString: strerror(errno)))")
     }
 }

@@ -205,18 +205,7 @@ public struct BlobStore: Sendable {
 
     /// Writes a blob's content to `path` atomically (temporary file beside it, then rename).
     public func restore(_ digest: Digest, to path: String, executable: Bool = false) throws {
-        let temporary = AtomicFile.temporaryPath(besides: path)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, executable ? 0o755 : 0o644)
-        guard descriptor >= 0 else { throw SystemError.errno("cannot create '\(temporary)'") }
-        do {
-            defer { close(descriptor) }
-            try read(digest) { try AtomicFile.writeAll(descriptor, $0, path: temporary) }
-            guard fsync(descriptor) == 0 else { throw SystemError.errno("cannot fsync '\(temporary)'") }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        try AtomicFile.commit(temporary, to: path)
+        try AtomicFile.write(to: path, mode: executable ? 0o755 : 0o644) { sink in try read(digest, into: sink.write) }
     }
 
     /// Re-hashes a blob without writing anything. Corrupt blobs are removed.
