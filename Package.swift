@@ -30,6 +30,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
         // [3] safetensors read (mmap, validated) and atomic write.
         .target(name: "SLMFormats", dependencies: ["SLMTensor"]),
+        // [3] The model zoo: manifests, tensor blobs, importers, lineage.
+        .target(name: "SLMZoo", dependencies: ["SLMCore", "SLMFormats", "SLMTensor"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [7] The command line.
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "SLMTensorTests", dependencies: ["SLMTensor"]),
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore"], exclude: ["Fixtures"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )
