@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline",
+                "SLMCore", "SLMPipeline", "SLMZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -56,6 +56,12 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         /// A model reference (`name:tag@sha256:…`), a dataset name or a URL.
         public var target: String
         public var digest: Digest?
+
+        public init(relation: Relation, target: String, digest: Digest? = nil) {
+            self.relation = relation
+            self.target = target
+            self.digest = digest
+        }
     }
 
     public struct Producer: Codable, Sendable, Equatable {
@@ -65,6 +71,16 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var params: JSONValue?
         public var seed: Int64?
         public var slmflowVersion: String
+
+        public init(pipeline: String? = nil, stage: String? = nil, key: String? = nil, params: JSONValue? = nil,
+                    seed: Int64? = nil, slmflowVersion: String) {
+            self.pipeline = pipeline
+            self.stage = stage
+            self.key = key
+            self.params = params
+            self.seed = seed
+            self.slmflowVersion = slmflowVersion
+        }
 
         enum CodingKeys: String, CodingKey { case pipeline, stage, key, params, seed, slmflowVersion = "slmflow_version" }
     }
