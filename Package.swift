@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CShims"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // [1] Hashing, canonical JSON, atomic files, locks, compression, terminal output.
         .target(name: "SLMCore", dependencies: ["CZstd", "CCrypto", "CShims"]),
@@ -29,16 +31,18 @@ let package = Package(
             name: "SLMTensor", dependencies: ["COpenBLAS"],
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
         // [3] safetensors read (mmap, validated) and atomic write.
-        .target(name: "SLMFormats", dependencies: ["SLMTensor"]),
+        .target(name: "SLMFormats", dependencies: ["SLMTensor", "CZlib"]),
         // [3] The model zoo: manifests, tensor blobs, importers, lineage.
-        .target(name: "SLMZoo", dependencies: ["SLMCore", "SLMFormats", "SLMTensor"]),
+        .target(name: "SLMZoo", dependencies: ["SLMCore", "SLMFormats", "SLMTensor", "SLMFetch"]),
+        // [1] HTTP(S)/file downloads on libcurl: resume, retries, stall timeout, progress, hashing.
+        .target(name: "SLMFetch", dependencies: ["SLMCore", "CCurl"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline", "SLMZoo",
+                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

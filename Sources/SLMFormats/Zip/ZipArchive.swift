@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// A read-only view of a ZIP archive (PyTorch's `torch.save` format, wheels) read from
@@ -53,10 +54,7 @@ public final class ZipArchive {
             }
             return raw
         case 8:
-            guard let inflate = ZipArchive.inflate else {
-                throw ZipError(path, "member '\(member.name)' is deflated and this build has no inflater")
-            }
-            let out = try inflate(raw, member.size)
+            let out = try inflate(raw, expected: member.size, member: member.name)
             guard out.count == member.size else {
                 throw ZipError(path, "member '\(member.name)' inflated to \(out.count) bytes, expected \(member.size)")
             }
@@ -66,8 +64,31 @@ public final class ZipArchive {
         }
     }
 
-    /// Raw deflate decoder (compressed bytes, expected size) installed by a module that links zlib.
-    nonisolated(unsafe) public static var inflate: ((Data, Int) throws -> Data)?
+    /// Raw deflate (zlib) into a buffer of the declared size; more output than declared is an error.
+    private func inflate(_ compressed: Data, expected: Int, member: String) throws -> Data {
+        if expected == 0 { return Data() }
+        guard expected < Int(UInt32.max), compressed.count < Int(UInt32.max) else {
+            throw ZipError(path, "member '\(member)' is larger than 4 GiB; inflating it is not supported")
+        }
+        var output = Data(count: expected)
+        var stream = z_stream()
+        guard czlib_inflate_init_raw(&stream) == Z_OK else { throw ZipError(path, "member '\(member)': zlib initialisation failed") }
+        defer { inflateEnd(&stream) }
+        var input = [UInt8](compressed)
+        let result: Int32 = input.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBytes { target in
+                stream.next_in = source.baseAddress
+                stream.avail_in = UInt32(source.count)
+                stream.next_out = target.bindMemory(to: UInt8.self).baseAddress
+                stream.avail_out = UInt32(target.count)
+                return CZlib.inflate(&stream, Z_FINISH)
+            }
+        }
+        guard result == Z_STREAM_END, Int(stream.total_out) == expected else {
+            throw ZipError(path, "member '\(member)' does not inflate to its declared \(expected) bytes (zlib status \(result))")
+        }
+        return output
+    }
 
     /// Whether a member name is safe to use as a relative path.
     public static func isSafeName(_ name: String) -> Bool {

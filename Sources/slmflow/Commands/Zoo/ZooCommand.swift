@@ -9,7 +9,7 @@ struct ZooCommand: ParsableCommand {
         abstract: "Models with manifests and lineage (zoo/): import, export, inspect, maintain.",
         discussion: "Models are named name[:tag] (tag defaults to latest) or name@sha256:<digest>. See docs/zoo.md.",
         subcommands: [
-            ZooImport.self, ZooExport.self, ZooList.self, ZooShow.self, ZooLineage.self, ZooDiff.self,
+            ZooPull.self, ZooImport.self, ZooExport.self, ZooList.self, ZooShow.self, ZooLineage.self, ZooDiff.self,
             ZooTag.self, ZooRemove.self, ZooCollect.self, ZooVerify.self,
         ])
 }
