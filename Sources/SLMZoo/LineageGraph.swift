@@ -56,7 +56,7 @@ public struct LineageGraph {
 
     public enum Format: String, CaseIterable, Sendable { case tree, dot, mermaid, json }
 
-    /// `parentIsSource`: ancestors draw edges from parent to child, descendants from the root down.
+    /// Ancestor graphs draw edges from each parent to its child; descendant graphs from the root down.
     public static func render(_ root: Node, format: Format, ancestors: Bool) -> String {
         switch format {
         case .tree:
