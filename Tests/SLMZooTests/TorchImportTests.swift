@@ -67,6 +67,15 @@ import Testing
         _ = try checkEveryTensor("bare_mixed.pt", against: expected.bare_mixed)
     }
 
+    @Test func float64TensorsAreRefusedAsAnUnsupportedDtype() {
+        do {
+            _ = try ModelImporter.open(Fixtures.path("float64.pt"))
+            Issue.record("accepted a float64 checkpoint")
+        } catch {
+            #expect("\(error)".contains("torch.DoubleStorage tensors are not supported"), "\(error)")
+        }
+    }
+
     @Test func tiedWeightsShareOneBlobAndCountOnce() throws {
         let manifest = try scratch.zoo.add(try ModelImporter.open(Fixtures.path("seed_tiny.pt")),
                                            as: try ModelReference.parse("seed:tiny"), slmflowVersion: "test")

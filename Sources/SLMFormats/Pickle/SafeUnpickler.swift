@@ -179,7 +179,10 @@ public struct SafeUnpickler {
         guard case .tuple(let parts) = id, parts.count >= 5, case .string("storage") = parts[0],
               case .global(let type) = parts[1], case .string(let key) = parts[2], case .int(let count) = parts[4]
         else { throw fail(at, "persistent id is not ('storage', type, key, location, numel)") }
-        guard let dtype = type.storageDType else { throw fail(at, "persistent id names \(type.rawValue), not a storage type") }
+        guard let dtype = type.storageDType else {
+            guard type.rawValue.hasSuffix("Storage") else { throw fail(at, "persistent id names \(type.rawValue), not a storage type") }
+            throw fail(at, "\(type.rawValue) tensors are not supported (expected Float, Half, BFloat16, Long or Int storage); convert them before saving")
+        }
         guard ZipArchive.isSafeName(key), !key.contains("/"), count >= 0 else {
             throw fail(at, "storage key '\(key)' is not a plain member name")
         }
