@@ -143,11 +143,14 @@ public final class ZooStore: @unchecked Sendable {
         public var freedBytes: Int64 = 0
         public var keptBlobs = 0
         public var removedTemporaries = 0
+        /// Interrupted downloads kept for resuming (removed only with `removePartials`).
+        public var partialDownloads = 0
+        public var partialBytes: Int64 = 0
     }
 
     /// Removes blobs that no manifest references, and temporaries of dead writers.
     /// Refuses to run when a manifest cannot be read (its blobs would look unreferenced).
-    public func collectGarbage(dryRun: Bool = false) throws -> CollectionReport {
+    public func collectGarbage(dryRun: Bool = false, removePartials: Bool = false) throws -> CollectionReport {
         try locked(.exclusive) {
             let (models, problems) = manifests()
             guard problems.isEmpty else {
@@ -165,8 +168,34 @@ public final class ZooStore: @unchecked Sendable {
                     report.freedBytes += entry.storedBytes
                 }
             }
-            if !dryRun { report.removedTemporaries = AtomicFile.removeAbandonedTemporaries(in: temporaryRoot) }
+            if !dryRun {
+                report.removedTemporaries = AtomicFile.removeAbandonedTemporaries(in: temporaryRoot)
+                for folder in (try? FileManager.default.contentsOfDirectory(atPath: manifestsRoot)) ?? [] {
+                    report.removedTemporaries += AtomicFile.removeAbandonedTemporaries(in: manifestsRoot + "/" + folder)
+                }
+            }
+            collectPartials(into: &report, remove: removePartials && !dryRun)
             return report
+        }
+    }
+
+    /// Counts (and optionally removes) `.partial` files under zoo/downloads/ whose pull is not
+    /// running (its download lock is free).
+    private func collectPartials(into report: inout CollectionReport, remove: Bool) {
+        let downloads = root + "/downloads"
+        for key in (try? FileManager.default.contentsOfDirectory(atPath: downloads)) ?? [] {
+            let folder = downloads + "/" + key
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".partial") {
+                let path = folder + "/" + name
+                let lock = FileLock(path: String(path.dropLast(".partial".count)) + ".lock")
+                guard (try? lock.tryLock(.exclusive)) == true else { continue }
+                defer { lock.unlock() }
+                var info = stat()
+                guard stat(path, &info) == 0 else { continue }
+                report.partialDownloads += 1
+                report.partialBytes += Int64(info.st_size)
+                if remove { unlink(path) }
+            }
         }
     }
 

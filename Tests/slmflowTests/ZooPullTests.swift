@@ -177,6 +177,10 @@ import Testing
         #expect(pull.status != 0 && pull.stderr.contains("stalled"), "\(pull.stderr)")
         #expect(try f.models().isEmpty)
         #expect(Self.size(f.partialPath) == 4096)
+        let kept = try f.zoo(["gc"])
+        #expect(kept.stdout.contains("1 interrupted downloads") && Self.size(f.partialPath) == 4096, "\(kept.stdout)")
+        let removed = try f.zoo(["gc", "--remove-partials"])
+        #expect(removed.status == 0 && !FileManager.default.fileExists(atPath: f.partialPath), "\(removed.stdout)")
     }
 
     @Test func huggingFaceRepositoriesResolveToFileURLsVerifiedByTheirETags() throws {

@@ -31,12 +31,18 @@ struct ZooRemove: ParsableCommand {
 struct ZooCollect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gc", abstract: "Remove blobs no manifest references (shared blobs stay).")
     @Flag(name: .long, help: "Say what would be removed without removing it.") var dryRun = false
+    @Flag(name: .long, help: "Also delete interrupted downloads (zoo/downloads/…/*.partial), which a later pull would resume.")
+    var removePartials = false
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() throws {
-        let report = try workspace.zoo.collectGarbage(dryRun: dryRun)
+        let report = try workspace.zoo.collectGarbage(dryRun: dryRun, removePartials: removePartials)
         print("\(dryRun ? "would remove" : "removed") \(report.removedBlobs) blobs (\(bytes(report.freedBytes))); kept \(report.keptBlobs)"
               + (report.removedTemporaries > 0 ? "; removed \(report.removedTemporaries) abandoned temporaries" : ""))
+        if report.partialDownloads > 0 {
+            let verb = removePartials && !dryRun ? "removed" : "kept (for resuming; --remove-partials deletes them)"
+            print("\(report.partialDownloads) interrupted downloads, \(bytes(report.partialBytes)): \(verb)")
+        }
     }
 }
 
