@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CShims"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // [1] Hashing, canonical JSON, atomic files, locks, compression, terminal output.
         .target(name: "SLMCore", dependencies: ["CZstd", "CCrypto", "CShims"]),
@@ -29,14 +31,18 @@ let package = Package(
             name: "SLMTensor", dependencies: ["COpenBLAS"],
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
         // [3] safetensors read (mmap, validated) and atomic write.
-        .target(name: "SLMFormats", dependencies: ["SLMCore", "SLMTensor"]),
+        .target(name: "SLMFormats", dependencies: ["SLMCore", "SLMTensor", "CZlib"]),
+        // [3] The model zoo: manifests, tensor blobs, importers, lineage.
+        .target(name: "SLMZoo", dependencies: ["SLMCore", "SLMFormats", "SLMTensor", "SLMFetch"]),
+        // [1] HTTP(S)/file downloads on libcurl: resume, retries, stall timeout, progress, hashing.
+        .target(name: "SLMFetch", dependencies: ["SLMCore", "CCurl"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline",
+                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -45,6 +51,7 @@ let package = Package(
         .testTarget(name: "SLMTensorTests", dependencies: ["SLMTensor"]),
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore"], exclude: ["Fixtures"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )

@@ -9,6 +9,7 @@ packages=(
   libzstd-dev            # blob compression in cache/ and zoo/
   libssl-dev             # SHA-256 from OpenSSL's libcrypto (SHA-NI assembly)
   libcurl4-openssl-dev   # downloads: datasets, released weights
+  zlib1g-dev             # inflating deflated ZIP members (wheels) for zoo pulls
   libopenblas-dev        # sgemm/sgemv for the numeric engine
 )
 
