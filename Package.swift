@@ -32,11 +32,13 @@ let package = Package(
         .target(name: "SLMFormats", dependencies: ["SLMTensor"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
+        // [3] HF-compatible tokenizers (tokenizer.json), a byte-level BPE trainer, dataset records.
+        .target(name: "SLMText"),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline",
+                "SLMCore", "SLMPipeline", "SLMText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "SLMTensorTests", dependencies: ["SLMTensor"]),
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMTextTests", dependencies: ["SLMText"], exclude: ["Fixtures"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )
