@@ -109,8 +109,10 @@ public enum DatasetReaders {
 
     /// Non-blank lines with their 1-based numbers.
     static func lines(_ path: String) throws -> [(Int, String)] {
-        try readText(path).split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
-            line.allSatisfy(\.isWhitespace) ? nil : (index + 1, String(line))
+        // Split on the byte 0x0A: Swift's Character-based splitting keeps "\r\n" whole.
+        try Array(readText(path).utf8).split(separator: 0x0A, omittingEmptySubsequences: false).enumerated().compactMap { index, bytes in
+            let line = String(decoding: bytes, as: UTF8.self)
+            return line.allSatisfy(\.isWhitespace) ? nil : (index + 1, line)
         }
     }
 

@@ -86,21 +86,34 @@ struct TokenizerJSONReader {
             options.fuseUnk = json["fuse_unk"]?.bool ?? false
             options.byteFallback = json["byte_fallback"]?.bool ?? false
             options.ignoreMerges = json["ignore_merges"]?.bool ?? false
-            var merges: [(String, String)] = []
+            var merges: [(Int32, Int32)] = []
             let list = json["merges"]?.array ?? []
             merges.reserveCapacity(list.count)
             for (index, merge) in list.enumerated() {
-                if let text = merge.string {
-                    let parts = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                    guard parts.count == 2 else { throw TokenizerError("\(file): model.merges[\(index)]: expected 'left right', got '\(text)'") }
-                    merges.append((String(parts[0]), String(parts[1])))
-                } else if let pair = merge.array, pair.count == 2, let left = pair[0].string, let right = pair[1].string {
-                    merges.append((left, right))
+                let pair: (Int32?, Int32?)
+                var shown: String
+                if var text = merge.string {
+                    shown = text
+                    // Split at the first space byte; look both halves up without new strings.
+                    let split: (Int32?, Int32?)? = text.withUTF8 { buffer in
+                        guard let space = buffer.firstIndex(of: 0x20) else { return nil }
+                        return (vocabulary.id(utf8: UnsafeBufferPointer(rebasing: buffer[..<space])),
+                                vocabulary.id(utf8: UnsafeBufferPointer(rebasing: buffer[(space + 1)...])))
+                    }
+                    guard let split else { throw TokenizerError("\(file): model.merges[\(index)]: expected 'left right', got '\(text)'") }
+                    pair = split
+                } else if let parts = merge.array, parts.count == 2, let left = parts[0].string, let right = parts[1].string {
+                    shown = left + " " + right
+                    pair = (vocabulary.id(left), vocabulary.id(right))
                 } else {
                     throw TokenizerError("\(file): model.merges[\(index)]: expected a string 'a b' or a pair [a, b]")
                 }
+                guard let left = pair.0, let right = pair.1 else {
+                    throw TokenizerError("\(file): model.merges[\(index)]: '\(shown)' uses a token missing from the vocabulary")
+                }
+                merges.append((left, right))
             }
-            return .bpe(try BPEModel(vocabulary: vocabulary, merges: merges, options: options, file: file))
+            return .bpe(try BPEModel(vocabulary: vocabulary, mergeIds: merges, options: options, file: file))
         case "WordPiece":
             return .wordPiece(try WordPieceModel(
                 vocabulary: vocabulary, unkToken: json["unk_token"]?.string ?? "[UNK]",

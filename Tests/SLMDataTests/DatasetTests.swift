@@ -31,6 +31,8 @@ import Testing
         #expect(try DatasetReaders.textPairs(jsonl: seed) == [TextPair(source: "s1", target: "t1"), TextPair(source: "s2", target: "t2")])
         let mapped = try write("{\"q\": {\"text\": \"why\"}, \"answers\": [\"because\", \"x\"]}\n", "mapped.jsonl")
         #expect(try DatasetReaders.textPairs(jsonl: mapped, sourceField: "q.text", targetField: "answers.0") == [TextPair(source: "why", target: "because")])
+        let crlf = try write("{\"source\": \"a\", \"target\": \"b\"}\r\n{\"source\": \"c\", \"target\": \"d\"}\r\n", "crlf.jsonl")
+        #expect(try DatasetReaders.textPairs(jsonl: crlf).map(\.target) == ["b", "d"], "CRLF lines are lines")
         let bad = try write("{\"source\": \"a\", \"target\": \"b\"}\n{\"source\": 1\n", "bad.jsonl")
         let error = #expect(throws: DatasetError.self) { try DatasetReaders.textPairs(jsonl: bad) }
         #expect(error?.message.contains("bad.jsonl:2") == true)

@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON value that keeps object keys in file order (a tokenizer.json vocab and its merges
 /// are read in order). Parsed by hand over UTF-8 bytes: the 32k-entry vocabularies load fast.
-public indirect enum TokenizerJSON: Sendable {
+public enum TokenizerJSON: Sendable {
     case null
     case bool(Bool)
     case number(Double)

@@ -15,10 +15,12 @@ public struct BPEModel: Sendable {
     public let vocabulary: Vocabulary
     public let options: Options
     /// (left id << 32 | right id) → (rank << 32 | merged id).
-    let merges: [UInt64: UInt64]
+    let merges: PairTable
     /// Merge pairs in rank order, for writing the model back out.
     public let mergePairs: [(Int32, Int32)]
-    let singleScalarIds: [UInt32: Int32]
+    /// Ids of one-scalar tokens: a flat table for the Basic Multilingual Plane (-1 = none).
+    let bmpIds: [Int32]
+    let supplementaryIds: [UInt32: Int32]
     let byteFallbackIds: [Int32]?
     let unkId: Int32?
 
@@ -40,28 +42,38 @@ public struct BPEModel: Sendable {
     public init(vocabulary: Vocabulary, mergeIds: [(Int32, Int32)], options: Options, file: String = "tokenizer") throws {
         self.vocabulary = vocabulary
         self.options = options
-        var table: [UInt64: UInt64] = [:]
-        table.reserveCapacity(mergeIds.count)
+        var table = PairTable(capacity: mergeIds.count)
+        var joined: [UInt8] = []
         for (rank, (leftId, rightId)) in mergeIds.enumerated() {
             guard let left = vocabulary.token(leftId), let right = vocabulary.token(rightId) else {
                 throw TokenizerError("\(file): merge \(rank) names an id outside the vocabulary")
             }
             var rightPart = right
             if let prefix = options.continuingSubwordPrefix { rightPart = right.droppingScalarPrefix(prefix) }
-            guard let merged = vocabulary.id(left + rightPart) else {
+            joined.removeAll(keepingCapacity: true)
+            joined.append(contentsOf: left.utf8)
+            joined.append(contentsOf: rightPart.utf8)
+            guard let merged = joined.withUnsafeBufferPointer({ vocabulary.id(utf8: $0) }) else {
                 throw TokenizerError("\(file): model.merges[\(rank)]: the merge '\(left) \(right)' gives '\(left + rightPart)', which is not in the vocabulary")
             }
             let key = UInt64(UInt32(bitPattern: leftId)) << 32 | UInt64(UInt32(bitPattern: rightId))
-            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged)) }
+            table.insertIfAbsent(key, UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged)))
         }
         merges = table
         mergePairs = mergeIds
-        var single: [UInt32: Int32] = [:]
+        var bmp = [Int32](repeating: -1, count: 0x10000)
+        var supplementary: [UInt32: Int32] = [:]
         for (id, token) in vocabulary.tokens.enumerated() {
-            let scalars = token.unicodeScalars
-            if scalars.count == 1, let scalar = scalars.first, single[scalar.value] == nil { single[scalar.value] = Int32(id) }
+            var scalars = token.unicodeScalars.makeIterator()
+            guard let scalar = scalars.next(), scalars.next() == nil else { continue }
+            if scalar.value < 0x10000 {
+                if bmp[Int(scalar.value)] < 0 { bmp[Int(scalar.value)] = Int32(id) }
+            } else if supplementary[scalar.value] == nil {
+                supplementary[scalar.value] = Int32(id)
+            }
         }
-        singleScalarIds = single
+        bmpIds = bmp
+        supplementaryIds = supplementary
         if options.byteFallback {
             let ids = (0..<256).map { vocabulary.id(Self.byteToken(UInt8($0))) }
             byteFallbackIds = ids.allSatisfy { $0 != nil } ? ids.map { $0 ?? 0 } : nil
@@ -99,7 +111,12 @@ public struct BPEModel: Sendable {
         for (index, scalar) in scalars.enumerated() {
             var found: Int32?
             if simple {
-                found = singleScalarIds[scalar.value]
+                if scalar.value < 0x10000 {
+                    let id = bmpIds[Int(scalar.value)]
+                    found = id >= 0 ? id : nil
+                } else {
+                    found = supplementaryIds[scalar.value]
+                }
             } else {
                 var piece = String(Character(scalar))
                 if index > 0, let prefix = options.continuingSubwordPrefix { piece = prefix + piece }
@@ -127,7 +144,7 @@ public struct BPEModel: Sendable {
 
     @inline(__always)
     private func lookup(_ left: Int32, _ right: Int32) -> UInt64? {
-        merges[UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))]
+        merges.value(UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right)))
     }
 
     /// Quadratic scan; fastest for the short words of a pre-tokenized text.

@@ -26,7 +26,8 @@ func loadTokenizer(_ path: String) throws -> Tokenizer {
 /// The lines of a text file: split on "\n", a final newline ends the last line.
 func textLines(_ path: String) throws -> [String] {
     guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
-    var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
+    // Split on the byte 0x0A: Swift's Character-based splitting keeps "\r\n" whole.
+    var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     if lines.last == "" { lines.removeLast() }
     return lines
 }
