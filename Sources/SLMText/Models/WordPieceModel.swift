@@ -21,17 +21,22 @@ public struct WordPieceModel: Sendable {
     }
 
     public func tokenize(_ word: String, into ids: inout [Int32]) {
-        let characters = Array(word.unicodeScalars)
-        if characters.count > maxInputCharsPerWord { ids.append(unkId); return }
+        let scalars = Array(word.unicodeScalars)
+        if scalars.count > maxInputCharsPerWord { ids.append(unkId); return }
+        let bytes = Array(word.utf8)
+        let offsets = ScalarOffsets.utf8Offsets(scalars)
+        let prefix = Array(continuingSubwordPrefix.utf8)
+        var candidate: [UInt8] = []
         var pieces: [Int32] = []
         var start = 0
-        while start < characters.count {
-            var end = characters.count
+        while start < scalars.count {
+            var end = scalars.count
             var found: Int32?
             while start < end {
-                var piece = String(String.UnicodeScalarView(characters[start..<end]))
-                if start > 0 { piece = continuingSubwordPrefix + piece }
-                if let id = vocabulary.id(piece) { found = id; break }
+                candidate.removeAll(keepingCapacity: true)
+                if start > 0 { candidate.append(contentsOf: prefix) }
+                candidate.append(contentsOf: bytes[offsets[start]..<offsets[end]])
+                if let id = candidate.withUnsafeBufferPointer({ vocabulary.id(utf8: $0) }) { found = id; break }
                 end -= 1
             }
             guard let id = found else { ids.append(unkId); return }

@@ -18,10 +18,10 @@ public indirect enum Normalizer: Sendable {
         case .prepend(let prefix): return text.isEmpty ? text : prefix + text
         case .replace(let pattern, let content):
             return pattern.isEmpty ? text : text.replacingAll(pattern, with: content)
-        case .nfc: return text.precomposedStringWithCanonicalMapping
-        case .nfd: return text.decomposedStringWithCanonicalMapping
-        case .nfkc: return text.precomposedStringWithCompatibilityMapping
-        case .nfkd: return text.decomposedStringWithCompatibilityMapping
+        case .nfc: return Self.isASCII(text) ? text : text.precomposedStringWithCanonicalMapping
+        case .nfd: return Self.isASCII(text) ? text : text.decomposedStringWithCanonicalMapping
+        case .nfkc: return Self.isASCII(text) ? text : text.precomposedStringWithCompatibilityMapping
+        case .nfkd: return Self.isASCII(text) ? text : text.decomposedStringWithCompatibilityMapping
         case .lowercase: return Self.lowercased(text)
         case .strip(let left, let right):
             var scalars = Substring(text).unicodeScalars[...]
@@ -42,7 +42,7 @@ public indirect enum Normalizer: Sendable {
                 out.append(scalar)
             }
             var result = String(out)
-            if stripAccents {
+            if stripAccents, !result.utf8.allSatisfy({ $0 < 0x80 }) {
                 result = String(String.UnicodeScalarView(result.decomposedStringWithCanonicalMapping.unicodeScalars.filter {
                     $0.properties.generalCategory != .nonspacingMark
                 }))
@@ -51,6 +51,8 @@ public indirect enum Normalizer: Sendable {
             return result
         }
     }
+
+    static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } }
 
     /// Per-scalar lowercasing, as Rust's `str::to_lowercase` (no locale rules).
     static func lowercased(_ text: String) -> String {

@@ -23,9 +23,11 @@ public indirect enum PreTokenizer: Sendable {
             for piece in pieces {
                 let text = addPrefixSpace && !piece.hasScalarPrefix(" ") ? " " + piece : piece
                 let scalars = Array(text.unicodeScalars)
+                let bytes = Array(text.utf8)
+                let offsets = ScalarOffsets.utf8Offsets(scalars)
                 let ranges = useRegex ? GPT2Splitter.split(scalars) : [0..<scalars.count]
                 for range in ranges where !range.isEmpty {
-                    out.append(Self.byteLevelMapped(scalars[range]))
+                    out.append(Self.byteLevelMapped(bytes[offsets[range.lowerBound]..<offsets[range.upperBound]]))
                 }
             }
             return out
@@ -55,11 +57,9 @@ public indirect enum PreTokenizer: Sendable {
         }
     }
 
-    static func byteLevelMapped(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+    static func byteLevelMapped(_ bytes: ArraySlice<UInt8>) -> String {
         var mapped = String.UnicodeScalarView()
-        for scalar in scalars {
-            for byte in String(Character(scalar)).utf8 { mapped.append(ByteLevelAlphabet.scalarForByte[Int(byte)]) }
-        }
+        for byte in bytes { mapped.append(ByteLevelAlphabet.scalarForByte[Int(byte)]) }
         return String(mapped)
     }
 

@@ -46,3 +46,18 @@ public struct TokenKey: Hashable, Sendable {
         copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
+
+enum ScalarOffsets {
+    /// `offsets[i]` is the UTF-8 offset of scalar i; `offsets[count]` the total length.
+    static func utf8Offsets(_ scalars: [Unicode.Scalar]) -> [Int] {
+        var offsets = [Int](repeating: 0, count: scalars.count + 1)
+        var position = 0
+        for (index, scalar) in scalars.enumerated() {
+            offsets[index] = position
+            let value = scalar.value
+            position += value < 0x80 ? 1 : value < 0x800 ? 2 : value < 0x10000 ? 3 : 4
+        }
+        offsets[scalars.count] = position
+        return offsets
+    }
+}

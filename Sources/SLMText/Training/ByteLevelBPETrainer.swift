@@ -22,10 +22,10 @@ public struct ByteLevelBPETrainer: Sendable {
         public mutating func add(_ text: String) {
             bytes += text.utf8.count
             let scalars = Array(text.unicodeScalars)
+            let bytes = Array(text.utf8)
+            let offsets = ScalarOffsets.utf8Offsets(scalars)
             for range in GPT2Splitter.split(scalars) {
-                var word: [UInt8] = []
-                for scalar in scalars[range] { word.append(contentsOf: String(Character(scalar)).utf8) }
-                counts[word, default: 0] += 1
+                counts[Array(bytes[offsets[range.lowerBound]..<offsets[range.upperBound]]), default: 0] += 1
             }
         }
     }
