@@ -24,6 +24,11 @@ import Testing
         try check(tokenizer, against: try TestFixtures.golden("bytelevel"))
     }
 
+    @Test func byteLevelWithNFCDigitsAndPrefixSpaceMatchesPython() throws {
+        let tokenizer = try Tokenizer.load(contentsOf: TestFixtures.path("bytelevel-variant-tokenizer.json"))
+        try check(tokenizer, against: try TestFixtures.golden("bytelevel-variant"))
+    }
+
     @Test func wordPieceMatchesPython() throws {
         let tokenizer = try Tokenizer.load(contentsOf: TestFixtures.path("wordpiece-tokenizer.json"))
         try check(tokenizer, against: try TestFixtures.golden("wordpiece"))

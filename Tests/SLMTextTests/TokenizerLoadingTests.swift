@@ -27,6 +27,11 @@ import Testing
         #expect(try fused.encode("axyb") == [0, 3, 1])
     }
 
+    @Test func withoutAnUnkTokenUnknownCharactersAreDropped() throws {
+        let tokenizer = try Tokenizer.load(json: Self.bpe().replacingOccurrences(of: ", \"unk_token\": \"<unk>\"", with: ""))
+        #expect(try tokenizer.encode("axyb") == [2], "the Python library gives [2]: a and b meet and merge")
+    }
+
     @Test func unsupportedComponentsAreNamed() throws {
         let json = Self.bpe(normalizer: "{\"type\": \"Precompiled\", \"precompiled_charsmap\": \"\"}")
         let error = #expect(throws: TokenizerError.self) { try Tokenizer.load(json: json, name: "t.json") }
@@ -43,6 +48,12 @@ import Testing
     @Test func malformedJSONNamesTheOffset() {
         let error = #expect(throws: (any Error).self) { try Tokenizer.load(json: "{\"model\": [1, 2") }
         #expect("\(error.map { "\($0)" } ?? "")".contains("byte"))
+    }
+
+    @Test func deepNestingIsRefusedNotACrash() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let error = #expect(throws: JSONParseError.self) { try TokenizerJSON.parse(deep) }
+        #expect(error?.expected.contains("nesting") == true)
     }
 
     @Test func addedTokensPreferTheLongestMatchAndStripWhitespace() throws {

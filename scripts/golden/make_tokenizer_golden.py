@@ -9,7 +9,7 @@ The byte-level BPE and WordPiece tokenizers are trained here with the library's 
 trainers (on the hard cases plus a fixed generated corpus) and committed as
 Fixtures/bytelevel-tokenizer.json and Fixtures/wordpiece-tokenizer.json. The seed's
 Phi-3.5 tokenizer is read from ../shared/fixtures/phi35-tokenizer.json (not committed; only
-its expected ids are). Usage: pip install tokenizers; python3 scripts/golden/make_tokenizer_golden.py
+its expected ids are). Usage: pip install tokenizers; python3 scripts/golden/make_tokenizer_golden.py [--retrain]
 """
 import json
 import os
@@ -89,12 +89,28 @@ def main():
     os.makedirs(os.path.join(FIXTURES, "golden"), exist_ok=True)
     corpus = training_corpus(cases)
 
-    bytelevel = build_bytelevel(corpus)
-    bytelevel.save(os.path.join(FIXTURES, "bytelevel-tokenizer.json"))
+    # The trained fixtures are kept once committed (the library's WordPiece trainer is not
+    # deterministic); --retrain makes new ones.
+    retrain = "--retrain" in sys.argv
+    bytelevel_path = os.path.join(FIXTURES, "bytelevel-tokenizer.json")
+    if retrain or not os.path.exists(bytelevel_path):
+        build_bytelevel(corpus).save(bytelevel_path)
+    bytelevel = Tokenizer.from_file(bytelevel_path)
     write(os.path.join(FIXTURES, "golden", "bytelevel.json"), golden(bytelevel, cases, "bytelevel", "Fixtures/bytelevel-tokenizer.json"))
 
-    wordpiece = build_wordpiece(corpus)
-    wordpiece.save(os.path.join(FIXTURES, "wordpiece-tokenizer.json"))
+    # The same model behind a SmolLM2-style front: NFC, digits split one by one, prefix space.
+    variant = Tokenizer.from_str(bytelevel.to_str())
+    variant.normalizer = normalizers.NFC()
+    variant.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                                     pre_tokenizers.ByteLevel(add_prefix_space=True)])
+    variant.save(os.path.join(FIXTURES, "bytelevel-variant-tokenizer.json"))
+    write(os.path.join(FIXTURES, "golden", "bytelevel-variant.json"),
+          golden(variant, cases, "bytelevel-variant", "Fixtures/bytelevel-variant-tokenizer.json"))
+
+    wordpiece_path = os.path.join(FIXTURES, "wordpiece-tokenizer.json")
+    if retrain or not os.path.exists(wordpiece_path):
+        build_wordpiece(corpus).save(wordpiece_path)
+    wordpiece = Tokenizer.from_file(wordpiece_path)
     write(os.path.join(FIXTURES, "golden", "wordpiece.json"), golden(wordpiece, cases, "wordpiece", "Fixtures/wordpiece-tokenizer.json"))
 
     if os.path.exists(PHI35):

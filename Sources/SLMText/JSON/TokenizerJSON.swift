@@ -45,6 +45,9 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 private struct Parser {
     let bytes: [UInt8]
     var position = 0
+    /// Nesting limit, so a hostile file cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 256
 
     func failure(_ expected: String) -> JSONParseError { JSONParseError(offset: position, expected: expected) }
 
@@ -79,6 +82,9 @@ private struct Parser {
     }
 
     mutating func object() throws -> TokenizerJSON {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw failure("at most \(Self.maxDepth) levels of nesting") }
         position += 1
         var members: [(String, TokenizerJSON)] = []
         skipSpace()
@@ -100,6 +106,9 @@ private struct Parser {
     }
 
     mutating func array() throws -> TokenizerJSON {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw failure("at most \(Self.maxDepth) levels of nesting") }
         position += 1
         var elements: [TokenizerJSON] = []
         skipSpace()

@@ -132,9 +132,8 @@ public struct BPEModel: Sendable {
                 for byte in String(Character(scalar)).utf8 { symbols.append(byteIds[Int(byte)]) }
                 continue
             }
-            guard let unk = unkId else {
-                throw TokenizerError("no token for '\(String(Character(scalar)))' (U+\(String(scalar.value, radix: 16, uppercase: true))) and the BPE model has no unk_token")
-            }
+            // Without an unk token the character is dropped, as the Python library does.
+            guard let unk = unkId else { continue }
             if pendingUnk && !options.fuseUnk { symbols.append(unk) }
             pendingUnk = true
         }

@@ -43,8 +43,8 @@ public indirect enum PreTokenizer: Sendable {
         case .digits(let individual):
             return pieces.flatMap { piece in
                 individual
-                    ? Self.cut(piece, dropping: { _ in false }, isolating: { $0.properties.numericType == .decimal })
-                    : Self.runs(piece, classify: { $0.properties.numericType == .decimal ? 0 : 1 })
+                    ? Self.cut(piece, dropping: { _ in false }, isolating: Self.isNumeric)
+                    : Self.runs(piece, classify: { Self.isNumeric($0) ? 0 : 1 })
             }
         case .metaspace(let replacement, let prependAlways, let split):
             var out: [String] = []
@@ -106,6 +106,14 @@ public indirect enum PreTokenizer: Sendable {
         }
         if !current.isEmpty { out.append(String(current)) }
         return out
+    }
+
+    /// Rust's `char::is_numeric`: general categories Nd, Nl, No.
+    static func isNumeric(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
     }
 
     static func isBertPunctuation(_ scalar: Unicode.Scalar) -> Bool {
