@@ -24,13 +24,15 @@ public struct TokenizeStageKind: StageKind {
         ParameterSchema("tokenizer_file", .inputPath, default: .null, help: "a tokenizer.json in the workspace"),
         ParameterSchema("vocab_size", .integer, default: 4096, help: "when training: vocabulary size"),
         ParameterSchema("min_frequency", .integer, default: 2, help: "when training: minimum pair count to merge"),
-        ParameterSchema("special_tokens", .list(.string), default: ["<|endoftext|>", "<pad>"], help: "when training: special tokens, ids 0, 1, …"),
+        ParameterSchema("special_tokens", .list(.string), default: ["<pad>", "<s>", "<|endoftext|>"],
+                        help: "when training: special tokens, ids 0, 1, … (the seed's layout: pad 0, BOS 1)"),
         ParameterSchema("layout", .string, default: "encoder-decoder", help: "encoder-decoder or decoder-only"),
         ParameterSchema("max_source_length", .integer, default: 512, help: "maximum source ids"),
         ParameterSchema("max_target_length", .integer, default: 128, help: "maximum target ids, EOS included"),
         ParameterSchema("truncation", .string, default: "right", help: "right (keep the start), left (keep the end) or drop"),
         ParameterSchema("eos_token", .string, default: "<|endoftext|>", help: "appended to every target"),
         ParameterSchema("pad_token", .string, default: "<pad>", help: "recorded in the manifest for batching (falls back to <unk>, then EOS)"),
+        ParameterSchema("bos_token", .string, default: "<s>", help: "recorded in the manifest as the decoder's start id (null when absent)"),
     ]
 
     public func validate(_ parameters: [String: JSONValue], locations: [String: SourceLocation]) -> [Diagnostic] {
@@ -82,6 +84,7 @@ public struct TokenizeStageKind: StageKind {
         let eosToken = p.string("eos_token", "<|endoftext|>")
         guard let eos = tokenizer.id(of: eosToken) else { throw StageFailure("tokenize: the tokenizer has no EOS token '\(eosToken)'") }
         let pad = tokenizer.id(of: p.string("pad_token", "<pad>")) ?? tokenizer.id(of: "<unk>") ?? eos
+        let bos = tokenizer.id(of: p.string("bos_token", "<s>"))
         guard let truncation = Truncation(rawValue: p.string("truncation", "right")) else { throw StageFailure("tokenize: bad truncation") }
         let decoderOnly = p.string("layout", "encoder-decoder") == "decoder-only"
         let maxSource = p.int("max_source_length", 512), maxTarget = p.int("max_target_length", 128)
@@ -137,7 +140,7 @@ public struct TokenizeStageKind: StageKind {
             "id_type": "uint32-le", "offset_type": "uint64-le",
             "tokenizer": "tokenizer/tokenizer.json", "tokenizer_sha256": .string(tokenizerDigest.hex),
             "vocab_size": .int(Int64(tokenizer.vocabularySize)),
-            "eos_id": .int(Int64(eos)), "pad_id": .int(Int64(pad)),
+            "eos_id": .int(Int64(eos)), "pad_id": .int(Int64(pad)), "bos_id": bos.map { .int(Int64($0)) } ?? .null,
             "max_source_length": .int(Int64(maxSource)), "max_target_length": .int(Int64(maxTarget)),
             "truncation": .string(truncation.rawValue), "splits": .object(splitSummaries),
         ]

@@ -41,5 +41,6 @@ import Testing
         let manifest = String(decoding: try sandbox.data("out/seed/tok/shards/manifest.json"), as: UTF8.self)
         #expect(manifest.contains("\"eos_id\":32000"))
         #expect(manifest.contains("\"pad_id\":0"), "no <pad> in Phi-3.5: pad falls back to <unk> = 0, as the seed pads")
+        #expect(manifest.contains("\"bos_id\":1"))
     }
 }

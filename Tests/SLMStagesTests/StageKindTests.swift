@@ -98,6 +98,7 @@ struct StageSandbox {
         let manifest = try JSONDecoder().decode(JSONValue.self, from: try sandbox.data("out/qa/tok/shards/manifest.json"))
         #expect(manifest.objectValue?["layout"] == "encoder-decoder")
         #expect(manifest.objectValue?["eos_id"] == .int(Int64(eos)))
+        #expect(manifest.objectValue?["pad_id"] == 0 && manifest.objectValue?["bos_id"] == 1, "the seed's pad 0 and BOS 1")
 
         // Unchanged inputs: nothing reruns.
         let again = try sandbox.run(Self.pipeline)
