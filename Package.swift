@@ -38,11 +38,16 @@ let package = Package(
         .target(name: "SLMFetch", dependencies: ["SLMCore", "CCurl"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
+        // [3] HF-compatible tokenizers (tokenizer.json), a byte-level BPE trainer, dataset records.
+        .target(name: "SLMText"),
+        .target(name: "SLMData"),
+        // [5] The ML stage kinds: where datasets, tokenizers (and models) meet the pipeline.
+        .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData"]),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch",
+                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMText", "SLMStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -52,6 +57,9 @@ let package = Package(
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMTextTests", dependencies: ["SLMText"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMDataTests", dependencies: ["SLMData"]),
+        .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SLMCore
 import SLMPipeline
+import SLMStages
 
 /// Options every workspace command takes.
 struct WorkspaceOptions: ParsableArguments {
@@ -60,5 +61,9 @@ func printJSON<T: Encodable>(_ value: T) throws {
 
 /// The stage kinds this build of slmflow knows.
 enum StageKinds {
-    static var registry: StageKindRegistry { .core }
+    static var registry: StageKindRegistry {
+        var registry = StageKindRegistry.core
+        for kind in SLMStages.kinds { registry.register(kind) }
+        return registry
+    }
 }
