@@ -228,6 +228,14 @@ import Testing
         #expect(pipeline.params["lr"] == .double(0.5))
     }
 
+    @Test func windowsLineEndingsKeepLocationsAndExcerpts() throws {
+        let yaml = "slmflow: 1\r\nstages:\r\n  a:\r\n    kind: command\r\n    cmd: [true]\r\n    otus: [x]\r\n"
+        let diagnostic = try only(yaml)
+        #expect(diagnostic.location?.line == 6)
+        let text = PipelineError([diagnostic]).rendered { _ in yaml }
+        #expect(text.hasSuffix("\n        otus: [x]\n        ^"))
+    }
+
     @Test func renderedErrorShowsTheLineAndACaret() throws {
         let error = PipelineError([Diagnostic("bad", at: SourceLocation(file: "f.yaml", line: 2, column: 3))])
         let text = error.rendered { _ in "first\nsecond line\n" }

@@ -37,7 +37,7 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
         for diagnostic in diagnostics {
             out.append(diagnostic.description)
             guard let location = diagnostic.location, let text = source(location.file) else { continue }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             guard location.line >= 1, location.line <= lines.count else { continue }
             let line = String(lines[location.line - 1])
             out.append("    " + line)
