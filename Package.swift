@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "SLMFetch", dependencies: ["SLMCore", "CCurl"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
+        // [3] Evaluation metrics (SQuAD v2, ROUGE, BLEU) and the comparison table; pure functions.
+        .target(name: "SLMEval", dependencies: ["SLMCore"]),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
@@ -52,6 +54,7 @@ let package = Package(
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMEvalTests", dependencies: ["SLMEval", "SLMCore"], exclude: ["Fixtures"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )
