@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch",
+                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
