@@ -43,11 +43,13 @@ let package = Package(
         .target(name: "SLMData"),
         // [5] The ML stage kinds: where datasets, tokenizers (and models) meet the pipeline.
         .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData"]),
+        // [3] Evaluation metrics (SQuAD v2, ROUGE, BLEU) and the comparison table; pure functions.
+        .target(name: "SLMEval", dependencies: ["SLMCore"]),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMText", "SLMStages",
+                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMText", "SLMStages", "SLMEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -60,6 +62,7 @@ let package = Package(
         .testTarget(name: "SLMTextTests", dependencies: ["SLMText"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMDataTests", dependencies: ["SLMData"]),
         .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore"]),
+        .testTarget(name: "SLMEvalTests", dependencies: ["SLMEval", "SLMCore"], exclude: ["Fixtures"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )

@@ -15,7 +15,7 @@ struct SLMFlow: ParsableCommand {
         version: version,
         subcommands: [
             RunCommand.self, StatusCommand.self, DagCommand.self, CacheCommand.self, ZooCommand.self, TokenizeCommand.self,
-            BenchCommand.self,
+            EvalCommand.self, BenchCommand.self,
         ]
     )
 }
