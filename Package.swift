@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "SLMText"),
         .target(name: "SLMData"),
         // [5] The ML stage kinds: where datasets, tokenizers (and models) meet the pipeline.
-        .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData"]),
+        .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData", "SLMFetch", "SLMFormats"]),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
