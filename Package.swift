@@ -33,7 +33,7 @@ let package = Package(
         // [3] safetensors read (mmap, validated) and atomic write.
         .target(name: "SLMFormats", dependencies: ["SLMCore", "SLMTensor", "CZlib"]),
         // [3] The model zoo: manifests, tensor blobs, importers, lineage.
-        .target(name: "SLMZoo", dependencies: ["SLMCore", "SLMFormats", "SLMTensor", "SLMFetch"]),
+        .target(name: "SLMZoo", dependencies: ["SLMCore", "SLMFormats", "SLMTensor", "SLMFetch", "SLMText"]),
         // [1] HTTP(S)/file downloads on libcurl: resume, retries, stall timeout, progress, hashing.
         .target(name: "SLMFetch", dependencies: ["SLMCore", "CCurl"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "SLMText"),
         .target(name: "SLMData"),
         // [5] The ML stage kinds: where datasets, tokenizers (and models) meet the pipeline.
-        .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData"]),
+        .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData", "SLMFetch", "SLMFormats"]),
         // [3] Evaluation metrics (SQuAD v2, ROUGE, BLEU) and the comparison table; pure functions.
         .target(name: "SLMEval", dependencies: ["SLMCore"]),
         // [7] The command line.
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "SLMTensorTests", dependencies: ["SLMTensor"]),
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore", "SLMText"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMTextTests", dependencies: ["SLMText"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMDataTests", dependencies: ["SLMData"]),
         .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore"]),

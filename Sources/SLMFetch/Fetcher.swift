@@ -131,7 +131,8 @@ public struct Fetcher: Sendable {
             existing = 0
         }
         guard let file = fopen(partial, "ab") else { throw FetchError(.io, url: url, "cannot open '\(partial)' for writing") }
-        let state = TransferState(file: file, already: existing, bar: ProgressBar(label: label, enabled: options.showProgress))
+        let state = TransferState(file: file, already: existing, bar: ProgressBar(label: label, enabled: options.showProgress),
+                                  stallSeconds: Double(options.stallSeconds))
         defer { fclose(file) }
         guard let handle = curl_easy_init() else { throw FetchError(.io, url: url, "curl_easy_init failed") }
         defer { curl_easy_cleanup(handle) }
@@ -180,7 +181,7 @@ public struct Fetcher: Sendable {
             let transient = status >= 500 || status == 429 || status == 408
             throw FetchError(.http, url: url, "HTTP \(status)" + (status == 404 ? " (not found)" : "") + (detail.isEmpty ? "" : ": \(detail)"),
                              transient: transient, httpStatus: status)
-        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_OPERATION_TIMEDOUT, CURLE_ABORTED_BY_CALLBACK where state.stalled:
             throw FetchError(.stalled, url: url, "stalled: no data for \(options.stallSeconds) s after \(state.already + state.received) bytes (kept for resuming)", transient: true)
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
             throw FetchError(.unsupported, url: url, detail.isEmpty ? "unsupported URL" : detail)
@@ -200,11 +201,18 @@ final class TransferState {
     var received: Int64 = 0
     var writeFailed = false
     let bar: ProgressBar
+    /// The stall clock: libcurl's low-speed check averages over a window of several
+    /// seconds, so the progress callback also aborts after `stallSeconds` without a byte.
+    let stallSeconds: Double
+    var lastReceived: Int64 = -1
+    var lastDataAt = Date()
+    var stalled = false
 
-    init(file: UnsafeMutablePointer<FILE>, already: Int64, bar: ProgressBar) {
+    init(file: UnsafeMutablePointer<FILE>, already: Int64, bar: ProgressBar, stallSeconds: Double) {
         self.file = file
         self.already = already
         self.bar = bar
+        self.stallSeconds = stallSeconds
     }
 }
 
@@ -240,6 +248,13 @@ enum FetchCallbacks {
         guard let context else { return 0 }
         let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
         state.bar.update(done: state.already + Int64(now), total: total > 0 ? state.already + Int64(total) : nil)
+        if state.received != state.lastReceived {
+            state.lastReceived = state.received
+            state.lastDataAt = Date()
+        } else if Date().timeIntervalSince(state.lastDataAt) >= state.stallSeconds {
+            state.stalled = true
+            return 1  // aborts the transfer: CURLE_ABORTED_BY_CALLBACK
+        }
         return 0
     }
 }

@@ -1,27 +1,33 @@
 import Foundation
 import SLMCore
 import SLMData
+import SLMFormats
 import SLMPipeline
 
 /// `kind: fetch-dataset`: reads a dataset in one of the supported record formats, converts
 /// it to normalized records and writes a seeded train/validation/test split.
 ///
-/// This build reads workspace files (`path`, or a `file://` URL inside the workspace);
-/// downloading `http(s)` URLs (libcurl, resume, retries, checksums) comes with the fetcher
-/// and is refused here with a clear error.
+/// The input is a workspace file (`path`), a `file://` URL, or an `http(s)` URL downloaded
+/// through SLMFetch (sha256 required; resume, retries, stall timeout: see `DatasetSource`);
+/// .gz/.zip/.tar/.tar.gz inputs are unpacked safely and `member` picks the file inside.
 public struct FetchDatasetStageKind: StageKind {
     public init() {}
 
     static let formats = ["seed-jsonl", "jsonl", "squad", "easy-vqa"]
 
     public let name = "fetch-dataset"
-    public let version = 1
+    public let version = 2
     public let summary = "read a dataset (seed JSONL, mapped JSONL, SQuAD, easy-VQA), normalize and split it"
     public let fixedOutputs = ["data"]
     public let parameters: [ParameterSchema] = [
         ParameterSchema("path", .inputPath, default: .null, help: "the dataset file (or easy-VQA folder) in the workspace"),
-        ParameterSchema("url", .string, default: .null, help: "http(s) or file URL (downloading is not in this build)"),
+        ParameterSchema("url", .string, default: .null, help: "https://, http:// or file:// URL of the dataset"),
         ParameterSchema("sha256", .string, default: .null, help: "expected sha256 of the file (required for remote URLs)"),
+        ParameterSchema("archive", .string, default: "auto", help: "auto (by the file name), none, gz, zip, tar or tar.gz"),
+        ParameterSchema("member", .string, default: .null, help: "the file (or easy-VQA folder) inside the archive"),
+        ParameterSchema("retries", .integer, default: 4, help: "download retries after transient failures (back-off doubles)"),
+        ParameterSchema("backoff_seconds", .number, default: 0.5, help: "first retry delay"),
+        ParameterSchema("stall_seconds", .integer, default: 30, help: "a download with no data for this long fails (and is retried)"),
         ParameterSchema("format", .string, required: true, help: "seed-jsonl, jsonl, squad or easy-vqa"),
         ParameterSchema("source_field", .string, default: "source", help: "jsonl: field of the source (dotted path)"),
         ParameterSchema("target_field", .string, default: "target", help: "jsonl: field of the target (dotted path)"),
@@ -41,12 +47,11 @@ public struct FetchDatasetStageKind: StageKind {
             problems.append(Diagnostic("give exactly one of 'path' and 'url'", at: locations["path"] ?? locations["url"]))
         }
         if let url = p.optionalString("url") {
-            if url.hasPrefix("http://") || url.hasPrefix("https://") {
+            if DatasetSource.isRemote(url) {
                 if !p.isSet("sha256") {
-                    problems.append(Diagnostic("a remote 'url' needs a 'sha256'", at: locations["url"]))
+                    problems.append(Diagnostic("a remote 'url' needs a 'sha256' (64 hex digits) so the download can be verified",
+                                               at: locations["url"]))
                 }
-                problems.append(Diagnostic("downloading is not in this build of slmflow; put the file in the workspace and use 'path'",
-                                           at: locations["url"]))
             } else if !url.hasPrefix("file://") {
                 problems.append(Diagnostic("'url' must start with https://, http:// or file://", at: locations["url"]))
             }
@@ -55,6 +60,10 @@ public struct FetchDatasetStageKind: StageKind {
             problems.append(Diagnostic("'sha256' must be 64 hex digits", at: locations["sha256"]))
         }
         checkChoice(parameters, "format", Self.formats, locations: locations, into: &problems)
+        checkChoice(parameters, "archive", ["auto", "none"] + ArchiveUnpacker.Format.allCases.map(\.rawValue), locations: locations, into: &problems)
+        checkRange(parameters, "retries", 0...20, locations: locations, into: &problems)
+        checkRange(parameters, "backoff_seconds", 0...60, locations: locations, into: &problems)
+        checkRange(parameters, "stall_seconds", 1...3600, locations: locations, into: &problems)
         checkRange(parameters, "validation_fraction", 0...0.9, locations: locations, into: &problems)
         checkRange(parameters, "test_fraction", 0...0.9, locations: locations, into: &problems)
         checkRange(parameters, "limit", 1...Double(Int32.max), locations: locations, into: &problems)
@@ -64,24 +73,8 @@ public struct FetchDatasetStageKind: StageKind {
     public func run(_ invocation: StageInvocation) throws -> StageOutcome {
         let p = StageParameters(values: invocation.parameters)
         guard let folder = invocation.outputs["data"] else { throw StageFailure("fetch-dataset: no 'data' output path") }
-        let path: String
-        if let local = invocation.inputs["path"]?.first {
-            path = local
-        } else if let url = p.optionalString("url"), url.hasPrefix("file://") {
-            // A file URL is read where it points; its content is checked by sha256 when given.
-            path = String(url.dropFirst("file://".count))
-        } else {
-            throw StageFailure("fetch-dataset: downloading is not in this build; use 'path'")
-        }
-        if let expected = p.optionalString("sha256")?.lowercased() {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  let data = FileManager.default.contents(atPath: path) else {
-                throw StageFailure("fetch-dataset: 'sha256' needs a readable file at \(path)")
-            }
-            let actual = SHA256.hash(data).hex
-            guard actual == expected else { throw StageFailure("fetch-dataset: \(path): sha256 \(actual), expected \(expected)") }
-        }
+        let source = DatasetSource(parameters: p, stateDirectory: invocation.stateDirectory, progress: invocation.progress)
+        let path = try source.resolve(localPath: invocation.inputs["path"]?.first)
         let format = p.string("format", "seed-jsonl")
         let seed = UInt64(bitPattern: Int64(p.int("seed", 0)))
         let limit = p.isSet("limit") ? p.int("limit", 0) : nil

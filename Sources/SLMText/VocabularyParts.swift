@@ -15,10 +15,18 @@ public struct VocabularyParts: Sendable {
     public var eosId: Int32?
     public var unknownId: Int32?
     public var addBos: Bool
+    /// `tokenizer.ggml.pre` (gpt2 models): llama.cpp's name for the pre-tokenizer. nil,
+    /// "default" and "gpt2" mean GPT-2's regex; "smollm" splits every digit first (as
+    /// SmolLM2's tokenizer.json: Digits(individual) then ByteLevel). Others are refused.
+    public var preTokenizerName: String?
+
+    /// The `tokenizer.ggml.pre` values this build reproduces.
+    public static let supportedPreTokenizers = ["default", "gpt2", "smollm"]
 
     public init(model: String, tokens: [String], scores: [Float] = [], tokenTypes: [Int32] = [], merges: [String] = [],
-                bosId: Int32? = nil, eosId: Int32? = nil, unknownId: Int32? = nil, addBos: Bool = false) {
+                bosId: Int32? = nil, eosId: Int32? = nil, unknownId: Int32? = nil, addBos: Bool = false, preTokenizerName: String? = nil) {
         self.model = model
+        self.preTokenizerName = preTokenizerName
         self.tokens = tokens
         self.scores = scores
         self.tokenTypes = tokenTypes
@@ -53,8 +61,16 @@ extension Tokenizer {
                 }
                 pairs.append((String(decoding: utf8[..<space], as: UTF8.self), String(decoding: utf8[utf8.index(after: space)...], as: UTF8.self)))
             }
+            let byteLevel = PreTokenizer.byteLevel(addPrefixSpace: false, useRegex: true)
+            let preTokenizer: PreTokenizer
+            switch parts.preTokenizerName {
+            case nil, "default", "gpt2": preTokenizer = byteLevel
+            case "smollm": preTokenizer = .sequence([.digits(individual: true), byteLevel])
+            case let other?:
+                throw TokenizerError("\(source): tokenizer.ggml.pre '\(other)' is not supported (supported: \(Self.supportedPreTokenizersText))")
+            }
             let model = try BPEModel(vocabulary: vocabulary, merges: pairs, options: BPEModel.Options(), file: source)
-            self.init(model: .bpe(model), preTokenizer: .byteLevel(addPrefixSpace: false, useRegex: true),
+            self.init(model: .bpe(model), preTokenizer: preTokenizer,
                       postProcessor: .template(prefix: prefix, suffix: []), decoder: .byteLevel, addedTokens: added)
         case "llama":
             guard parts.scores.count == parts.tokens.count else {
@@ -74,6 +90,8 @@ extension Tokenizer {
             throw TokenizerError("\(source): unsupported tokenizer.ggml.model '\(parts.model)' (supported: gpt2, llama)")
         }
     }
+
+    static var supportedPreTokenizersText: String { VocabularyParts.supportedPreTokenizers.joined(separator: ", ") }
 
     /// SentencePiece merges as the Hugging Face converter derives them: every split of a
     /// token into two vocabulary tokens is a merge, ranked by the merged token's score

@@ -44,7 +44,7 @@ import Testing
         #expect(all.filter { $0.target == "Paris" }.count == 2)
     }
 
-    @Test func aWrongChecksumFailsAndARemoteURLIsRefusedAtLoad() throws {
+    @Test func aWrongChecksumFailsAndARemoteURLWithoutSha256IsRefusedAtLoad() throws {
         let sandbox = try StageSandbox()
         try sandbox.write("{\"source\": \"a\", \"target\": \"b\"}\n", to: "raw/d.jsonl")
         let report = try sandbox.run("""
@@ -57,7 +57,7 @@ import Testing
         #expect(report.stages.first?.error?.contains("sha256") == true)
         #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/out/f/fetch/data/train.jsonl"))
 
-        #expect(throws: PipelineError.self) {
+        let error = #expect(throws: PipelineError.self) {
             try sandbox.run("""
                 slmflow: 1
                 name: f
@@ -65,6 +65,7 @@ import Testing
                   fetch: {kind: fetch-dataset, url: "https://example.com/d.jsonl", format: seed-jsonl}
                 """)
         }
+        #expect(String(describing: error).contains("needs a 'sha256'"))
     }
 
     @Test func mappedJSONLWithALimit() throws {

@@ -32,6 +32,23 @@ struct GGUFWriter {
         metadataCount += 1
     }
 
+    mutating func add(_ key: String, bool value: Bool) {
+        metadata += Self.string(key) + Self.u32(7) + [value ? 1 : 0]
+        metadataCount += 1
+    }
+
+    mutating func add(_ key: String, float32s values: [Float]) {
+        metadata += Self.string(key) + Self.u32(9) + Self.u32(6) + Self.u64(UInt64(values.count))
+        for v in values { metadata += Self.u32(v.bitPattern) }
+        metadataCount += 1
+    }
+
+    mutating func add(_ key: String, int32s values: [Int32]) {
+        metadata += Self.string(key) + Self.u32(9) + Self.u32(5) + Self.u64(UInt64(values.count))
+        for v in values { metadata += Self.u32(UInt32(bitPattern: v)) }
+        metadataCount += 1
+    }
+
     mutating func addTensor(_ name: String, dimensions: [Int], type: GGMLType, data: [UInt8]) {
         tensors.append((name, dimensions, type, data))
     }

@@ -5,22 +5,8 @@ import SLMText
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "Encode, decode and train tokenizers (Hugging Face tokenizer.json).",
+        abstract: "Encode, decode and train tokenizers (Hugging Face tokenizer.json, GGUF, zoo models).",
         subcommands: [TokenizeEncodeCommand.self, TokenizeDecodeCommand.self, TokenizeTrainCommand.self, TokenizeBenchCommand.self])
-}
-
-/// Loads `--tokenizer`: a tokenizer.json file, or a folder holding one.
-func loadTokenizer(_ path: String) throws -> Tokenizer {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw ValidationError("no tokenizer at '\(path)'")
-    }
-    let file = isDirectory.boolValue ? path + "/tokenizer.json" : path
-    do {
-        return try Tokenizer.load(contentsOf: file)
-    } catch let error as TokenizerError {
-        throw ValidationError(error.message)
-    }
 }
 
 /// The lines of a text file: split on "\n", a final newline ends the last line.
@@ -39,8 +25,10 @@ struct TokenizeEncodeCommand: ParsableCommand {
         commandName: "encode",
         abstract: "Print the token ids of a text, or of every line of a file (one JSON object per line).")
 
-    @Option(help: ArgumentHelp("A tokenizer.json file, or a folder holding one.", valueName: "file"))
+    @Option(help: ArgumentHelp(tokenizerSourceHelp, valueName: "file-or-model"))
     var tokenizer: String
+
+    @OptionGroup var workspace: WorkspaceOptions
 
     @Option(help: "The text to encode.")
     var text: String?
@@ -59,7 +47,7 @@ struct TokenizeEncodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try loadTokenizer(self.tokenizer)
+        let tokenizer = try loadTokenizer(self.tokenizer, workspace: workspace)
         if let text {
             let ids = try tokenizer.encode(text, addSpecialTokens: !noSpecial)
             print(json ? idsJSON(ids) : ids.map(String.init).joined(separator: " "))
@@ -81,8 +69,10 @@ struct TokenizeEncodeCommand: ParsableCommand {
 struct TokenizeDecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "decode", abstract: "Print the text of token ids.")
 
-    @Option(help: ArgumentHelp("A tokenizer.json file, or a folder holding one.", valueName: "file"))
+    @Option(help: ArgumentHelp(tokenizerSourceHelp, valueName: "file-or-model"))
     var tokenizer: String
+
+    @OptionGroup var workspace: WorkspaceOptions
 
     @Option(help: ArgumentHelp("Comma-separated ids, e.g. 1,2,3.", valueName: "ids"))
     var ids: String
@@ -98,7 +88,7 @@ struct TokenizeDecodeCommand: ParsableCommand {
             }
             parsed.append(id)
         }
-        let tokenizer = try loadTokenizer(self.tokenizer)
+        let tokenizer = try loadTokenizer(self.tokenizer, workspace: workspace)
         print(tokenizer.decode(parsed, skipSpecialTokens: !keepSpecial))
     }
 }
