@@ -30,13 +30,19 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
         // [3] safetensors read (mmap, validated) and atomic write.
         .target(name: "SLMFormats", dependencies: ["SLMTensor"]),
+        // [4] Mu encoder–decoder, decoder-only baseline, Llama-family models; loading, saving, generation.
+        .target(
+            name: "SLMModels", dependencies: ["SLMTensor", "SLMFormats", "SLMCore", "COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
+        // [5] AdamW, schedules, clipping, accumulation, checkpoints and resumable training loops.
+        .target(name: "SLMTrain", dependencies: ["SLMModels", "SLMTensor", "SLMFormats", "SLMCore"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [7] The command line.
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline",
+                "SLMCore", "SLMPipeline", "SLMTensor", "SLMModels", "SLMTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -45,6 +51,9 @@ let package = Package(
         .testTarget(name: "SLMTensorTests", dependencies: ["SLMTensor"]),
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
+        // Golden/ holds PyTorch outputs written by scripts/golden/make_model_golden.py.
+        .testTarget(name: "SLMModelsTests", dependencies: ["SLMModels", "SLMTensor", "SLMFormats"], exclude: ["Golden"]),
+        .testTarget(name: "SLMTrainTests", dependencies: ["SLMTrain", "SLMModels", "SLMTensor", "SLMFormats"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )

@@ -1,0 +1,1 @@
+// AdamW, schedules and the training loop (see Trainer.swift once added).
