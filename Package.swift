@@ -25,15 +25,19 @@ let package = Package(
         // [1] Hashing, canonical JSON, atomic files, locks, compression, terminal output.
         .target(name: "SLMCore", dependencies: ["CZstd", "CCrypto", "CShims"]),
         // [2] Tensors, kernels (BLAS for contractions, SIMD Swift for the rest), tape autograd.
+        // Optimised in debug builds too: unoptimised SIMD kernels run 50-100x slower, which
+        // would make the training tests (and any debug run of a model) crawl.
         .target(
             name: "SLMTensor", dependencies: ["COpenBLAS"],
-            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+                            .unsafeFlags(["-O"], .when(configuration: .debug))]),
         // [3] safetensors read (mmap, validated) and atomic write.
         .target(name: "SLMFormats", dependencies: ["SLMTensor"]),
         // [4] Mu encoder–decoder, decoder-only baseline, Llama-family models; loading, saving, generation.
         .target(
             name: "SLMModels", dependencies: ["SLMTensor", "SLMFormats", "SLMCore", "COpenBLAS"],
-            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+                            .unsafeFlags(["-O"], .when(configuration: .debug))]),
         // [5] AdamW, schedules, clipping, accumulation, checkpoints and resumable training loops.
         .target(name: "SLMTrain", dependencies: ["SLMModels", "SLMTensor", "SLMFormats", "SLMCore"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.

@@ -211,7 +211,7 @@ public final class InferenceStack {
             if let padID { s.selfMask.append(contentsOf: tokens[si].map { $0 != padID ? 1 : 0 }) }
         }
         let tables = zip(states, counts).map { ropeTables(Array($0.length..<($0.length + $1)), requestLength) }
-        var x = Infer.embed(allIDs, embedding)
+        let x = Infer.embed(allIDs, embedding)
         let maxKeys = max(states.map(\.capacity).max()!, states.map { $0.sourceMask.count }.max() ?? 0)
         let scratch = Tensor(zeros: [min(Attention.queryBlock, counts.max()!) * maxKeys])
 

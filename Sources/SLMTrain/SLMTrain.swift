@@ -1,1 +1,0 @@
-// AdamW, schedules and the training loop (see Trainer.swift once added).
