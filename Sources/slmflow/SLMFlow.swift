@@ -13,6 +13,6 @@ struct SLMFlow: ParsableCommand {
             why, and keeps every output in a content-addressed cache (cache/).
             """,
         version: version,
-        subcommands: [RunCommand.self, StatusCommand.self, DagCommand.self, CacheCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, DagCommand.self, CacheCommand.self, GenerateCommand.self, BenchCommand.self]
     )
 }

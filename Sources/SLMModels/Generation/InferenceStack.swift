@@ -40,8 +40,8 @@ public final class SequenceState {
 
     init(layers: Int, kvWidth: Int, capacity: Int) {
         self.capacity = capacity
-        keys = (0..<layers).map { _ in Tensor(zeros: [capacity, kvWidth]) }
-        values = (0..<layers).map { _ in Tensor(zeros: [capacity, kvWidth]) }
+        keys = (0..<layers).map { _ in Tensor(uninitialized: [capacity, kvWidth]) }
+        values = (0..<layers).map { _ in Tensor(uninitialized: [capacity, kvWidth]) }
     }
 
     func advance(by n: Int) { length += n }
@@ -51,7 +51,7 @@ public final class SequenceState {
 enum Infer {
     static func linear(_ x: Tensor, _ l: Linear) -> Tensor {
         let rows = x.rows, n = l.outFeatures
-        let out = Tensor(zeros: [rows, n])
+        let out = Tensor(uninitialized: [rows, n])
         if let b = l.bias {
             for r in 0..<rows { (out.data + r * n).update(from: b.value.data, count: n) }
         }
@@ -61,8 +61,8 @@ enum Infer {
     }
 
     static func rmsNorm(_ x: Tensor, _ n: RMSNormLayer) -> Tensor {
-        let out = Tensor(zeros: x.shape)
-        let rstd = Tensor(zeros: [x.rows])
+        let out = Tensor(uninitialized: x.shape)
+        let rstd = Tensor(uninitialized: [x.rows])
         RMSNorm.forward(out.data, rstd: rstd.data, x.data, weight: n.weight.value.data, rows: x.rows, cols: x.columns, eps: n.eps)
         return out
     }
@@ -87,7 +87,7 @@ enum Infer {
     /// Embedding rows for ids (validated by the caller).
     static func embed(_ ids: [Int32], _ table: Parameter) -> Tensor {
         let dim = table.shape[1]
-        let out = Tensor(zeros: [ids.count, dim])
+        let out = Tensor(uninitialized: [ids.count, dim])
         for (i, id) in ids.enumerated() { (out.data + i * dim).update(from: table.value.data + Int(id) * dim, count: dim) }
         return out
     }
@@ -174,13 +174,13 @@ public final class InferenceStack {
         let rope = RoPETables(positions: RoPETables.centredPositions(length: source.count), headDim: c.headDim,
                               theta: mu.ropeTheta(length: source.count))
         var x = Infer.embed(source, mu.wte)
-        let scratch = Tensor(zeros: [Attention.queryBlock * max(source.count, 1)])
+        let scratch = Tensor(uninitialized: [Attention.queryBlock * max(source.count, 1)])
         for block in mu.encoderBlocks {
             let h = Infer.rmsNorm(x, block.ln1)
             let q = Infer.linear(h, block.attn.q), k = Infer.linear(h, block.attn.k), v = Infer.linear(h, block.attn.v)
             RoPE.forward(q.data, q.data, tables: rope, rows: q.rows, heads: block.attn.heads)
             RoPE.forward(k.data, k.data, tables: rope, rows: k.rows, heads: block.attn.kvHeads)
-            let a = Tensor(zeros: q.shape)
+            let a = Tensor(uninitialized: q.shape)
             mask.withUnsafeBufferPointer { m in
                 Attention.inference(out: a.data, q: q.data, k: k.data, v: v.data, keyMask: m.baseAddress, scratch: scratch.data,
                                     queryLength: source.count, keyLength: source.count, kvStride: k.columns,
@@ -213,13 +213,13 @@ public final class InferenceStack {
         let tables = zip(states, counts).map { ropeTables(Array($0.length..<($0.length + $1)), requestLength) }
         let x = Infer.embed(allIDs, embedding)
         let maxKeys = max(states.map(\.capacity).max()!, states.map { $0.sourceMask.count }.max() ?? 0)
-        let scratch = Tensor(zeros: [min(Attention.queryBlock, counts.max()!) * maxKeys])
+        let scratch = Tensor(uninitialized: [min(Attention.queryBlock, counts.max()!) * maxKeys])
 
         for (li, layer) in layers.enumerated() {
             let attn = layer.selfAttention
             let h = Infer.rmsNorm(x, layer.selfNorm)
             let q = Infer.linear(h, attn.q), k = Infer.linear(h, attn.k), v = Infer.linear(h, attn.v)
-            let a = Tensor(zeros: q.shape)
+            let a = Tensor(uninitialized: q.shape)
             let qWidth = q.columns
             for (si, s) in states.enumerated() {
                 let r0 = starts[si], n = counts[si]
@@ -239,7 +239,7 @@ public final class InferenceStack {
 
             if let cross = layer.crossAttention, let crossNorm = layer.crossNorm {
                 let cq = Infer.linear(Infer.rmsNorm(x, crossNorm), cross.q)
-                let ca = Tensor(zeros: cq.shape)
+                let ca = Tensor(uninitialized: cq.shape)
                 for (si, s) in states.enumerated() {
                     let r0 = starts[si], n = counts[si]
                     s.sourceMask.withUnsafeBufferPointer { m in
@@ -257,7 +257,7 @@ public final class InferenceStack {
 
         // Logits of the last new row of each sequence only.
         let width = x.columns
-        let last = Tensor(zeros: [states.count, width])
+        let last = Tensor(uninitialized: [states.count, width])
         for si in 0..<states.count { (last.data + si * width).update(from: x.data + (starts[si + 1] - 1) * width, count: width) }
         let normed = Infer.rmsNorm(last, finalNorm)
         return Infer.linear(normed, Linear(weight: head, bias: headBias))

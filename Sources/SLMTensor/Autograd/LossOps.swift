@@ -3,7 +3,7 @@ extension Tape {
     /// Log-softmax over the last axis.
     public func logSoftmax(_ x: Variable) -> Variable {
         let xv = value(x)
-        let out = Tensor(zeros: xv.shape)
+        let out = Tensor(uninitialized: xv.shape)
         Softmax.logForward(out.data, xv.data, rows: xv.rows, cols: xv.columns)
         return record(out, inputs: [x]) { tape, dy in
             if let dx = tape.gradBuffer(x) {
@@ -19,7 +19,7 @@ extension Tape {
         let lv = value(logits)
         let rows = lv.rows, vocab = lv.columns
         precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows")
-        let probs = Tensor(zeros: lv.shape)
+        let probs = Tensor(uninitialized: lv.shape)
         let (sum, counted) = Losses.crossEntropyForward(
             probs: probs.data, logits: lv.data, targets: targets, rows: rows, vocab: vocab, ignoreIndex: ignoreIndex)
         let loss = Tensor(shape: [], values: [counted == 0 ? 0 : Float(sum / Double(counted))])

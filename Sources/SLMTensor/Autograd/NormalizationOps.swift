@@ -5,8 +5,8 @@ extension Tape {
         let xv = value(x), w = value(weight)
         let rows = xv.rows, cols = xv.columns
         precondition(w.count == cols, "RMSNorm weight has \(w.count) entries, input width is \(cols)")
-        let out = Tensor(zeros: xv.shape)
-        let rstd = Tensor(zeros: [rows])
+        let out = Tensor(uninitialized: xv.shape)
+        let rstd = Tensor(uninitialized: [rows])
         RMSNorm.forward(out.data, rstd: rstd.data, xv.data, weight: w.data, rows: rows, cols: cols, eps: eps)
         return record(out, inputs: [x, weight]) { tape, dy in
             RMSNorm.backward(dx: tape.gradBuffer(x)?.data, dweight: tape.gradBuffer(weight)?.data,

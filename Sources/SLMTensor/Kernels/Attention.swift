@@ -79,7 +79,10 @@ public enum Attention {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd, kWidth = G * hd
         let causalOffset = config.causal ? lk - lq : lk
-        for b in 0..<batch {
+        // Batch items are independent: one per Swift worker, single-threaded BLAS inside.
+        let extra = Parallel.workers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.workers - 1, max(lq * lk, 1)]) : nil
+        Parallel.forEach(batch) { worker, b in
+            let scratch = worker == 0 ? scratch : extra!.data + (worker - 1) * max(lq * lk, 1)
             for h in 0..<H {
                 let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
                 let qp = q + b * lq * qWidth + h * hd
@@ -124,10 +127,13 @@ public enum Attention {
     ) {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd, kWidth = G * hd
-        let ds = scratch
-        let dropped = scratch + lq * lk
         let causalOffset = config.causal ? lk - lq : lk
-        for b in 0..<batch {
+        // One batch item per Swift worker: dk/dv rows of item b are written by its worker only
+        // (the query heads sharing a KV head run in sequence inside it).
+        let extra = Parallel.workers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.workers - 1, 2 * max(lq * lk, 1)]) : nil
+        Parallel.forEach(batch) { worker, b in
+            let ds = worker == 0 ? scratch : extra!.data + (worker - 1) * 2 * max(lq * lk, 1)
+            let dropped = ds + lq * lk
             for h in 0..<H {
                 let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
                 let qp = q + b * lq * qWidth + h * hd
