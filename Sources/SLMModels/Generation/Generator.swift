@@ -52,7 +52,10 @@ public final class Generator {
     }
 
     /// Generated ids per prompt (without the prompt or BOS; with the EOS that stopped it).
-    public func generate(prompts: [[Int32]], options: GenerationOptions = GenerationOptions()) throws -> [[Int32]] {
+    /// `onStep` is called after each decoding step with the number of tokens produced so far
+    /// (1 after the first token: encoder + first decoder step, or the prefill).
+    public func generate(prompts: [[Int32]], options: GenerationOptions = GenerationOptions(),
+                         onStep: ((Int) -> Void)? = nil) throws -> [[Int32]] {
         guard !prompts.isEmpty else { return [] }
         guard options.maxNewTokens >= 0 else { throw GenerationError("max new tokens must be ≥ 0") }
         guard options.temperature >= 0, options.temperature.isFinite else { throw GenerationError("temperature must be ≥ 0") }
@@ -92,6 +95,7 @@ public final class Generator {
         let requestLength = requestLengths.max()!
         var logits = stack.step(states, tokens: firstTokens, requestLength: requestLength)
         var active = Array(prompts.indices)
+        var produced = 0
         while true {
             var next: [Int32] = []
             var stillActive: [Int] = []
@@ -104,6 +108,8 @@ public final class Generator {
                     next.append(token)
                 }
             }
+            produced += 1
+            onStep?(produced)
             if stillActive.isEmpty { break }
             let stepStates = stillActive.map { states[$0] }
             logits = stack.step(stepStates, tokens: next.map { [$0] }, requestLength: requestLength)

@@ -33,6 +33,7 @@ public final class SequenceState {
     var crossKeys: [Tensor] = []
     var crossValues: [Tensor] = []
     var sourceMask: [UInt8] = []
+    var sourceHasPadding = false
     /// Decoder-side pad mask of the cached keys (Mu and the baseline mask pad ids).
     var selfMask: [UInt8] = []
     public private(set) var length = 0
@@ -171,6 +172,7 @@ public final class InferenceStack {
         guard let mu = encoder else { return }
         let c = mu.config
         let mask = source.map { Int($0) != c.padTokenID ? UInt8(1) : 0 }
+        let allReal = !mask.contains(0)  // skip per-key mask checks when nothing is padding
         let rope = RoPETables(positions: RoPETables.centredPositions(length: source.count), headDim: c.headDim,
                               theta: mu.ropeTheta(length: source.count))
         var x = Infer.embed(source, mu.wte)
@@ -182,7 +184,8 @@ public final class InferenceStack {
             RoPE.forward(k.data, k.data, tables: rope, rows: k.rows, heads: block.attn.kvHeads)
             let a = Tensor(uninitialized: q.shape)
             mask.withUnsafeBufferPointer { m in
-                Attention.inference(out: a.data, q: q.data, k: k.data, v: v.data, keyMask: m.baseAddress, scratch: scratch.data,
+                Attention.inference(out: a.data, q: q.data, k: k.data, v: v.data, keyMask: allReal ? nil : m.baseAddress,
+                                    scratch: scratch.data,
                                     queryLength: source.count, keyLength: source.count, kvStride: k.columns,
                                     config: block.attn.config(causal: false, dropout: 0))
             }
@@ -191,6 +194,7 @@ public final class InferenceStack {
         }
         x = Infer.rmsNorm(x, mu.lnE)
         state.sourceMask = mask
+        state.sourceHasPadding = !allReal
         state.crossKeys = layers.map { Infer.linear(x, $0.crossAttention!.k) }
         state.crossValues = layers.map { Infer.linear(x, $0.crossAttention!.v) }
     }
@@ -233,7 +237,7 @@ public final class InferenceStack {
                                         v: s.values[li].data, keyMask: mask, scratch: scratch.data, queryLength: n,
                                         keyLength: keyCount, kvStride: self.kvWidth, config: attn.config(causal: true, dropout: 0))
                 }
-                if padID != nil { s.selfMask.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
+                if padID != nil && s.selfMask.contains(0) { s.selfMask.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
             }
             Infer.addInPlace(x, Infer.linear(a, attn.out))
 
@@ -244,7 +248,8 @@ public final class InferenceStack {
                     let r0 = starts[si], n = counts[si]
                     s.sourceMask.withUnsafeBufferPointer { m in
                         Attention.inference(out: ca.data + r0 * qWidth, q: cq.data + r0 * qWidth, k: s.crossKeys[li].data,
-                                            v: s.crossValues[li].data, keyMask: m.baseAddress, scratch: scratch.data,
+                                            v: s.crossValues[li].data, keyMask: s.sourceHasPadding ? m.baseAddress : nil,
+                                            scratch: scratch.data,
                                             queryLength: n, keyLength: s.sourceMask.count, kvStride: kvWidth,
                                             config: cross.config(causal: false, dropout: 0))
                     }

@@ -5,10 +5,16 @@ extension Tape {
         let av = value(a), bv = value(b)
         precondition(av.count == bv.count, "add: shapes \(av.shape) and \(bv.shape) differ")
         let out = Tensor(uninitialized: av.shape)
-        Elementwise.add(out.data, av.data, bv.data, count: out.count)
+        Parallel.ranges(out.count) { r in
+            Elementwise.add(out.data + r.lowerBound, av.data + r.lowerBound, bv.data + r.lowerBound, count: r.count)
+        }
         return record(out, inputs: [a, b]) { tape, dy in
-            if let da = tape.gradBuffer(a) { Elementwise.axpy(da.data, alpha: 1, dy.data, count: dy.count) }
-            if let db = tape.gradBuffer(b) { Elementwise.axpy(db.data, alpha: 1, dy.data, count: dy.count) }
+            for d in [tape.gradBuffer(a), tape.gradBuffer(b)] {
+                guard let d else { continue }
+                Parallel.ranges(dy.count) { r in
+                    Elementwise.axpy(d.data + r.lowerBound, alpha: 1, dy.data + r.lowerBound, count: r.count)
+                }
+            }
         }
     }
 
@@ -26,9 +32,15 @@ extension Tape {
     public func gelu(_ x: Variable) -> Variable {
         let xv = value(x)
         let out = Tensor(uninitialized: xv.shape)
-        Activations.geluForward(out.data, xv.data, count: out.count)
+        Parallel.ranges(out.count) { r in
+            Activations.geluForward(out.data + r.lowerBound, xv.data + r.lowerBound, count: r.count)
+        }
         return record(out, inputs: [x]) { tape, dy in
-            if let dx = tape.gradBuffer(x) { Activations.geluBackward(dx: dx.data, dy: dy.data, x: xv.data, count: dy.count) }
+            guard let dx = tape.gradBuffer(x) else { return }
+            Parallel.ranges(dy.count) { r in
+                let o = r.lowerBound
+                Activations.geluBackward(dx: dx.data + o, dy: dy.data + o, x: xv.data + o, count: r.count)
+            }
         }
     }
 

@@ -237,9 +237,9 @@ public enum Attention {
 
 extension Attention {
     /// Query rows processed per block in `inference`: scores for a block are
-    /// `queryBlock × Lk` floats (256 KiB at Lk = 1024), so they stay in cache, and no
+    /// `queryBlock × Lk` floats (512 KiB at Lk = 1024), so they stay in cache, and no
     /// [H, Lq, Lk] probability tensor is materialised.
-    public static let queryBlock = 64
+    public static let queryBlock = 128
 
     /// Forward attention for one sequence without saving anything for a backward:
     /// q [Lq, H·hd] at rows of stride `qStride`; k, v [Lk, G·hd] at row stride `kvStride`
@@ -252,45 +252,67 @@ extension Attention {
         keyMask: UnsafePointer<UInt8>?, scratch: UnsafeMutablePointer<Float>,
         queryLength lq: Int, keyLength lk: Int, kvStride: Int, config: AttentionConfig
     ) {
+        let H = config.queryHeads
+        let blocks = (lq + queryBlock - 1) / queryBlock
+        let tasks = H * blocks
+        // (head, query block) tasks are independent. Spread them over the Swift workers (BLAS
+        // single-threaded) when there is enough work; a decode step (Lq = 1) stays sequential.
+        if tasks > 1 && lq * lk * H >= 1 << 16 && Parallel.workers > 1 {
+            let perWorker = queryBlock * max(lk, 1)
+            let extra = Tensor(uninitialized: [Parallel.workers - 1, perWorker])
+            Parallel.forEach(tasks) { worker, task in
+                let s = worker == 0 ? scratch : extra.data + (worker - 1) * perWorker
+                inferenceBlock(out: out, q: q, k: k, v: v, keyMask: keyMask, scratch: s, head: task % H,
+                               block: task / H, queryLength: lq, keyLength: lk, kvStride: kvStride, config: config)
+            }
+        } else {
+            for task in 0..<tasks {
+                inferenceBlock(out: out, q: q, k: k, v: v, keyMask: keyMask, scratch: scratch, head: task % H,
+                               block: task / H, queryLength: lq, keyLength: lk, kvStride: kvStride, config: config)
+            }
+        }
+    }
+
+    /// One head × one block of query rows.
+    static func inferenceBlock(
+        out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        keyMask: UnsafePointer<UInt8>?, scratch: UnsafeMutablePointer<Float>, head h: Int, block: Int,
+        queryLength lq: Int, keyLength lk: Int, kvStride: Int, config: AttentionConfig
+    ) {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd
         let causalOffset = config.causal ? lk - lq : lk
-        var i0 = 0
-        while i0 < lq {
-            let rows = min(queryBlock, lq - i0)
-            // Keys any row of this block may see (all of them unless causal).
-            let visible = config.causal ? min(lk, i0 + rows + causalOffset) : lk
-            for h in 0..<H {
-                let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
-                let qp = q + i0 * qWidth + h * hd
-                let kp = k + g * hd, vp = v + g * hd
-                // S [rows, visible] = Q_blk / √hd · Kᵀ
-                Matmul.gemm(scratch, qp, kp, m: rows, n: visible, k: hd, transB: true, alpha: config.scale,
-                            lda: qWidth, ldb: kvStride, ldc: visible)
-                for r in 0..<rows {
-                    let row = scratch + r * visible
-                    let limit = config.causal ? min(visible, i0 + r + causalOffset + 1) : visible
-                    var any = limit > 0
-                    if let keyMask {
-                        any = false
-                        for j in 0..<limit { if keyMask[j] == 0 { row[j] = -.greatestFiniteMagnitude } else { any = true } }
-                    }
-                    for j in max(limit, 0)..<visible { row[j] = -.greatestFiniteMagnitude }
-                    // Nothing allowed: equal scores, so the softmax is uniform (fixed below if
-                    // this block does not span all Lk keys).
-                    if !any { row.update(repeating: 0, count: visible) }
-                }
-                Softmax.forward(scratch, scratch, rows: rows, cols: visible)
-                // O_blk [rows, hd] = P [rows, visible] · V [visible, hd]
-                Matmul.gemm(out + i0 * qWidth + h * hd, scratch, vp, m: rows, n: hd, k: visible,
-                            lda: visible, ldb: kvStride, ldc: qWidth)
-                if visible < lk {
-                    for r in 0..<rows where !anyAllowed(keyMask, row: i0 + r, keyLength: lk, causalOffset: causalOffset) {
-                        uniformOverAll(out: out + (i0 + r) * qWidth + h * hd, v: vp, keyLength: lk, kvStride: kvStride, hd: hd)
-                    }
-                }
+        let i0 = block * queryBlock
+        let rows = min(queryBlock, lq - i0)
+        // Keys any row of this block may see (all of them unless causal).
+        let visible = config.causal ? min(lk, i0 + rows + causalOffset) : lk
+        let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
+        let qp = q + i0 * qWidth + h * hd
+        let kp = k + g * hd, vp = v + g * hd
+        // S [rows, visible] = Q_blk / √hd · Kᵀ
+        Matmul.gemm(scratch, qp, kp, m: rows, n: visible, k: hd, transB: true, alpha: config.scale,
+                    lda: qWidth, ldb: kvStride, ldc: visible)
+        for r in 0..<rows {
+            let row = scratch + r * visible
+            let limit = config.causal ? min(visible, i0 + r + causalOffset + 1) : visible
+            var any = limit > 0
+            if let keyMask {
+                any = false
+                for j in 0..<limit { if keyMask[j] == 0 { row[j] = -.greatestFiniteMagnitude } else { any = true } }
             }
-            i0 += rows
+            for j in max(limit, 0)..<visible { row[j] = -.greatestFiniteMagnitude }
+            // Nothing allowed: equal scores, so the softmax is uniform (fixed below if this
+            // block does not span all Lk keys).
+            if !any { row.update(repeating: 0, count: visible) }
+        }
+        Softmax.forward(scratch, scratch, rows: rows, cols: visible)
+        // O_blk [rows, hd] = P [rows, visible] · V [visible, hd]
+        Matmul.gemm(out + i0 * qWidth + h * hd, scratch, vp, m: rows, n: hd, k: visible,
+                    lda: visible, ldb: kvStride, ldc: qWidth)
+        if visible < lk {
+            for r in 0..<rows where !anyAllowed(keyMask, row: i0 + r, keyLength: lk, causalOffset: causalOffset) {
+                uniformOverAll(out: out + (i0 + r) * qWidth + h * hd, v: vp, keyLength: lk, kvStride: kvStride, hd: hd)
+            }
         }
     }
 

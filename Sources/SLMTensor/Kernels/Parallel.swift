@@ -28,3 +28,32 @@ public enum Parallel {
         }
     }
 }
+
+extension Parallel {
+    /// Calls `body` on contiguous sub-ranges of 0..<count, one per worker, when count is at
+    /// least `minimum` (one call over everything otherwise). For elementwise and row-wise
+    /// kernels, which run no BLAS: the split is what makes the second core useful between
+    /// products. Ranges are multiples of `granule` (keep SIMD bodies whole), except the last.
+    public static func ranges(_ count: Int, minimum: Int = 1 << 16, granule: Int = 8, _ body: (Range<Int>) -> Void) {
+        indexedRanges(count, minimum: minimum, granule: granule) { _, r in body(r) }
+    }
+
+    /// `ranges` that also passes the chunk index (0..<workers), e.g. for per-chunk partial sums.
+    public static func indexedRanges(_ count: Int, minimum: Int = 1 << 16, granule: Int = 8,
+                                     _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+        let chunks = count >= minimum ? min(workers, max(1, count / max(granule, 1))) : 1
+        if chunks <= 1 {
+            body(0, 0..<count)
+            return
+        }
+        let units = (count + granule - 1) / granule
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let run = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { w in
+                let start = min(count, units * w / chunks * granule)
+                let end = w == chunks - 1 ? count : min(count, units * (w + 1) / chunks * granule)
+                if start < end { run(w, start..<end) }
+            }
+        }
+    }
+}

@@ -174,14 +174,22 @@ enum EngineBench {
         var rng = SeededRNG(seed: UInt64(inputLength))
         let prompt = (0..<inputLength).map { _ in 3 + Int32(rng.next() % UInt64(model.vocabSize - 3)) }
         resetPeakMemory()
-        let first = GenerationOptions(maxNewTokens: 1, eosIDs: [])
-        let full = GenerationOptions(maxNewTokens: 1 + newTokens, eosIDs: [])
-        _ = try generator.generate(prompts: [prompt], options: first)  // warm-up
-        let firstSamples = try Samples.measure(repetitions) { _ = try generator.generate(prompts: [prompt], options: first) }
-        let fullSamples = try Samples.measure(repetitions) { _ = try generator.generate(prompts: [prompt], options: full) }
-        let decodeSeconds = max(fullSamples.median - firstSamples.median, 1e-9)
-        return InferFigure(model: name, inputLength: inputLength, firstTokenSeconds: firstSamples.median,
-                           decodeTokensPerSecond: Double(newTokens) / decodeSeconds, peakMemoryBytes: peakMemory())
+        let options = GenerationOptions(maxNewTokens: 1 + newTokens, eosIDs: [])
+        _ = try generator.generate(prompts: [prompt], options: options)  // warm-up
+        var firsts: [Double] = [], decodes: [Double] = []
+        for _ in 0..<repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var firstAt: UInt64 = 0
+            _ = try generator.generate(prompts: [prompt], options: options) { produced in
+                if produced == 1 { firstAt = DispatchTime.now().uptimeNanoseconds }
+            }
+            let end = DispatchTime.now().uptimeNanoseconds
+            firsts.append(Double(firstAt - start) / 1e9)
+            decodes.append(Double(newTokens) / (Double(end - firstAt) / 1e9))
+        }
+        let firstMedian = Samples(seconds: firsts).median, decodeMedian = Samples(seconds: decodes).median
+        return InferFigure(model: name, inputLength: inputLength, firstTokenSeconds: firstMedian,
+                           decodeTokensPerSecond: decodeMedian, peakMemoryBytes: peakMemory())
     }
 
     static func infer(lengths: [Int], newTokens: Int, repetitions: Int, large: Bool) throws -> InferResult {
