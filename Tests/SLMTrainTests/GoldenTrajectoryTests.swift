@@ -7,6 +7,8 @@ import SLMFormats
 
 /// The 10-step AdamW loss trajectories of scripts/golden/make_model_golden.py (PyTorch's
 /// AdamW, LambdaLR warmup + cosine, clip_grad_norm_) within 1e-4 relative.
+struct WrongModel: Error {}
+
 @Suite struct GoldenTrajectoryTests {
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("SLMModelsTests/Golden").path
@@ -46,7 +48,7 @@ import SLMFormats
 
     @Test func muTrajectoryMatchesPyTorch() throws {
         try run("mu") { model, fp, f in
-            guard case .mu(let m) = model else { fatalError() }
+            guard case .mu(let m) = model else { throw WrongModel() }
             return try m.loss(source: ids(f, "source"), decoderInput: ids(f, "decoder_input"), labels: ids(f, "labels"),
                               batch: 2, fp)
         }
@@ -54,14 +56,14 @@ import SLMFormats
 
     @Test func baselineTrajectoryMatchesPyTorch() throws {
         try run("baseline") { model, fp, f in
-            guard case .decoderOnly(let m) = model else { fatalError() }
+            guard case .decoderOnly(let m) = model else { throw WrongModel() }
             return try m.loss(ids: ids(f, "ids"), labels: ids(f, "labels"), batch: 2, ignoreIndex: 0, fp)
         }
     }
 
     @Test func llamaTrajectoryMatchesPyTorch() throws {
         try run("llama") { model, fp, f in
-            guard case .llama(let m) = model else { fatalError() }
+            guard case .llama(let m) = model else { throw WrongModel() }
             let mask = try ids(f, "attention_mask").map { $0 != 0 }
             let logits = try m.logits(ids: ids(f, "ids"), batch: 2, keyMask: mask, fp)
             return fp.tape.crossEntropy(logits: logits, targets: try ids(f, "labels"), ignoreIndex: -100)
