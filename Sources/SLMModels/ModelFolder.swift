@@ -111,7 +111,10 @@ public enum ModelFolder {
             return try st.entry(name)
         }
         func tensor(_ name: String) throws -> Tensor {
-            try files[location[name]!]!.tensor(name)
+            guard let file = location[name], let st = files[file] else {
+                throw SafetensorsError(.missingTensor, path: ModelFolder.weightsFile, tensor: name, "no such tensor in the weights")
+            }
+            return try st.tensor(name)
         }
     }
 

@@ -40,7 +40,7 @@ struct ReverseTask {
     @Test func tinyMuLearnsToReverseAndGreedyDecodingReproducesTheTargets() throws {
         let task = ReverseTask()
         let model = Self.tinyMu()
-        let steps = 500
+        let steps = 800
         let trainer = Trainer(model: .mu(model), options: TrainingOptions(
             learningRate: 6e-3, schedule: .warmupCosine(warmup: 20, total: steps), maxGradNorm: 1.0, seed: 1))
         var last = Double.infinity

@@ -92,7 +92,7 @@ public final class Generator {
                 requestLengths.append(p.count + options.maxNewTokens)
             }
         }
-        let requestLength = requestLengths.max()!
+        let requestLength = requestLengths.max() ?? 1  // prompts is non-empty here
         var logits = stack.step(states, tokens: firstTokens, requestLength: requestLength)
         var active = Array(prompts.indices)
         var produced = 0

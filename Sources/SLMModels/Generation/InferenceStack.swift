@@ -216,8 +216,8 @@ public final class InferenceStack {
         }
         let tables = zip(states, counts).map { ropeTables(Array($0.length..<($0.length + $1)), requestLength) }
         let x = Infer.embed(allIDs, embedding)
-        let maxKeys = max(states.map(\.capacity).max()!, states.map { $0.sourceMask.count }.max() ?? 0)
-        let scratch = Tensor(uninitialized: [min(Attention.queryBlock, counts.max()!) * maxKeys])
+        let maxKeys = max(states.map(\.capacity).max() ?? 0, states.map { $0.sourceMask.count }.max() ?? 0)
+        let scratch = Tensor(uninitialized: [min(Attention.queryBlock, counts.max() ?? 1) * max(maxKeys, 1)])
 
         for (li, layer) in layers.enumerated() {
             let attn = layer.selfAttention

@@ -12,16 +12,24 @@ public enum Parallel {
     /// count back afterwards. Sequential (BLAS threads untouched) when there is one chunk.
     public static func forEach(_ count: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
         let chunks = min(workers, count)
-        if chunks <= 1 {
+        if chunks <= 1 || BLASGate.insideRegion {
             for i in 0..<count { body(0, i) }
             return
         }
+        // The thread count is process-wide: hold the gate so that no product elsewhere in the
+        // process runs (with the wrong count) while it is 1, and no two regions interleave their
+        // set/restore. Results then depend only on the data, not on what else runs — OpenBLAS
+        // gives slightly different sums with 1 and 2 threads, which would break resumability.
+        BLASGate.lock.lock()
+        defer { BLASGate.lock.unlock() }
         let blasThreads = Matmul.threadCount
         Matmul.setThreadCount(1)
         defer { Matmul.setThreadCount(blasThreads) }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: chunks) { w in
+                BLASGate.insideRegion = true
+                defer { BLASGate.insideRegion = false }
                 let start = count * w / chunks, end = count * (w + 1) / chunks
                 for i in start..<end { run(w, i) }
             }
@@ -55,5 +63,31 @@ extension Parallel {
                 if start < end { run(w, start..<end) }
             }
         }
+    }
+}
+
+/// Serialises OpenBLAS use across threads of one process (see `Parallel.forEach`). Products
+/// outside a parallel region take the gate briefly; products inside one (on its workers) do not.
+enum BLASGate {
+    static let lock = NSLock()
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
+    /// Whether the current thread is a worker of a parallel region.
+    static var insideRegion: Bool {
+        get { pthread_getspecific(key) != nil }
+        set { pthread_setspecific(key, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
+
+    /// Runs a product under the gate unless this thread is already inside a region.
+    @inline(__always)
+    static func run(_ body: () -> Void) {
+        if insideRegion { return body() }
+        lock.lock()
+        body()
+        lock.unlock()
     }
 }
