@@ -23,6 +23,16 @@ public enum Matmul {
             scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
+        BLASGate.run {
+            product(c, a, b, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta,
+                    lda: lda, ldb: ldb, ldc: ldc)
+        }
+    }
+
+    private static func product(
+        _ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float, lda: Int, ldb: Int, ldc: Int
+    ) {
         if m == 1 {
             // One output row: sgemv is 4–7× faster than sgemm with M = 1.
             // y[N] = alpha · op(B)ᵀ-view · x + beta · y, x = the K entries of A's only row.
