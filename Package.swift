@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMText", "SLMStages", "SLMEval", "SLMTensor", "SLMModels", "SLMTrain",
+                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMText", "SLMData", "SLMStages", "SLMEval", "SLMTensor", "SLMModels", "SLMTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -17,6 +17,12 @@ public struct QAPromptTemplate: Sendable, Equatable {
         self.unanswerableTarget = unanswerableTarget
     }
 
+    /// The seed's prompt for a question about a context.
+    public static func qa(question: String, context: String) -> String {
+        // The seed template always holds {question}, so this cannot fail.
+        (try? QAPromptTemplate())?.render(question: question, context: context) ?? question
+    }
+
     public func render(question: String, context: String) -> String {
         // One pass, so braces inside the question or context are never substituted again.
         var out = ""

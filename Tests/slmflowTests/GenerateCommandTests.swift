@@ -36,4 +36,42 @@ import Testing
         let missing = try CLI.run(["generate", root + "/nothing", "--input-ids", "5"], in: root)
         #expect(missing.status == 1 && missing.stderr.contains("no config.json"))
     }
+
+    /// A tokenizer small enough for the golden Mu's 64-token vocabulary: letters, no merges.
+    static func tinyTokenizer() -> String {
+        let specials = ["<pad>", "<s>", "</s>", "<unk>"]
+        let letters = (UnicodeScalar("a").value...UnicodeScalar("z").value).map { String(UnicodeScalar($0)!) }
+        let vocab = (specials + letters + ["?", "."]).enumerated().map { "\"\($0.element)\": \($0.offset)" }.joined(separator: ", ")
+        let added = specials.enumerated().map {
+            #"{"id": \#($0.offset), "content": "\#($0.element)", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true}"#
+        }.joined(separator: ", ")
+        return """
+            {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [\(added)],
+             "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
+             "model": {"type": "BPE", "dropout": null, "unk_token": "<unk>", "continuing_subword_prefix": null,
+                       "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "vocab": {\(vocab)}, "merges": []}}
+            """
+    }
+
+    @Test func promptIsTokenizedAndTheOutputDecoded() throws {
+        let root = try CLI.temporaryWorkspace()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let model = root + "/mu"
+        try FileManager.default.copyItem(atPath: Self.golden + "/mu", toPath: model)
+        try Self.tinyTokenizer().write(toFile: model + "/tokenizer.json", atomically: true, encoding: .utf8)
+
+        // "cab" → c, a, b → ids 6, 4, 5 (letters start at 4); both inputs must generate the same.
+        let fromText = try CLI.run(["generate", model, "--prompt", "cab", "--max-new-tokens", "5", "--json"], in: root)
+        let fromIDs = try CLI.run(["generate", model, "--input-ids", "6,4,5", "--max-new-tokens", "5", "--json"], in: root)
+        #expect(fromText.status == 0, "\(fromText.stderr)")
+        let text = try JSONSerialization.jsonObject(with: Data(fromText.stdout.utf8)) as? [String: Any]
+        let ids = try JSONSerialization.jsonObject(with: Data(fromIDs.stdout.utf8)) as? [String: Any]
+        #expect(text?["ids"] as? [Int] == ids?["ids"] as? [Int])
+        #expect(text?["text"] is String)
+
+        let qa = try CLI.run(["generate", model, "--prompt", "who?", "--context", "a cat.", "--max-new-tokens", "3"], in: root)
+        #expect(qa.status == 0, "\(qa.stderr)")
+        let contextOnly = try CLI.run(["generate", model, "--input-ids", "5", "--context", "a cat."], in: root)
+        #expect(contextOnly.status != 0 && contextOnly.stderr.contains("--context needs --prompt"))
+    }
 }

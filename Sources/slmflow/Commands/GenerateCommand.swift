@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import SLMData
 import SLMModels
+import SLMText
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +23,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("input-ids"), help: ArgumentHelp("Input token ids, comma-separated.", valueName: "ids"))
     var inputIDs: String?
 
-    @Option(help: "Context text for the seed's QA template (needs a tokenizer).")
+    @Option(help: "Context for the seed's QA template: --prompt is then the question (needs a tokenizer).")
     var context: String?
 
     @Option(name: .customLong("max-new-tokens"), help: "Most tokens to generate.")
@@ -57,14 +59,18 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let hasTokenizer = ModelFolder.hasTokenizer(model)
-        if prompt != nil || context != nil {
-            guard hasTokenizer else {
-                throw ValidationError("\(model) has no tokenizer.json, so --prompt/--context cannot be tokenized; pass --input-ids instead")
+        let tokenizer = try loadTokenizerIfPresent()
+        let ids: [Int32]
+        if let prompt {
+            guard let tokenizer else {
+                throw ValidationError("\(model) has no tokenizer.json, so --prompt cannot be tokenized; pass --input-ids instead")
             }
-            throw ValidationError("this build of slmflow cannot read tokenizer.json yet; pass --input-ids")
+            let text = context.map { QAPromptTemplate.qa(question: prompt, context: $0) } ?? prompt
+            ids = try tokenizer.encode(text)
+        } else {
+            if context != nil { throw ValidationError("--context needs --prompt (the question)") }
+            ids = try Self.parseIDs(inputIDs ?? "")
         }
-        let ids = try Self.parseIDs(inputIDs ?? "")
         let loaded: AnyModel
         do { loaded = try ModelFolder.load(model) } catch {
             printError("error: \(error)")
@@ -78,10 +84,23 @@ struct GenerateCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        let text = tokenizer?.decode(output)
         if json {
-            struct Output: Encodable { var ids: [Int32] }
-            return try printJSON(Output(ids: output))
+            struct Output: Encodable {
+                var ids: [Int32]
+                var text: String?
+            }
+            return try printJSON(Output(ids: output, text: text))
         }
-        print(output.map(String.init).joined(separator: " "))
+        print(text ?? output.map(String.init).joined(separator: " "))
+    }
+
+    private func loadTokenizerIfPresent() throws -> Tokenizer? {
+        guard ModelFolder.hasTokenizer(model) else { return nil }
+        do {
+            return try Tokenizer.load(contentsOf: model + "/tokenizer.json")
+        } catch let error as TokenizerError {
+            throw ValidationError("\(model)/tokenizer.json: \(error.message)")
+        }
     }
 }
