@@ -27,15 +27,25 @@ let package = Package(
         // [1] Hashing, canonical JSON, atomic files, locks, compression, terminal output.
         .target(name: "SLMCore", dependencies: ["CZstd", "CCrypto", "CShims"]),
         // [2] Tensors, kernels (BLAS for contractions, SIMD Swift for the rest), tape autograd.
+        // Optimised in debug builds too: unoptimised SIMD kernels run 50-100x slower, which
+        // would make the training tests (and any debug run of a model) crawl.
         .target(
             name: "SLMTensor", dependencies: ["COpenBLAS"],
-            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]),
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+                            .unsafeFlags(["-O"], .when(configuration: .debug))]),
         // [3] safetensors read (mmap, validated) and atomic write.
         .target(name: "SLMFormats", dependencies: ["SLMCore", "SLMTensor", "CZlib"]),
         // [3] The model zoo: manifests, tensor blobs, importers, lineage.
         .target(name: "SLMZoo", dependencies: ["SLMCore", "SLMFormats", "SLMTensor", "SLMFetch"]),
         // [1] HTTP(S)/file downloads on libcurl: resume, retries, stall timeout, progress, hashing.
         .target(name: "SLMFetch", dependencies: ["SLMCore", "CCurl"]),
+        // [4] Mu encoder–decoder, decoder-only baseline, Llama-family models; loading, saving, generation.
+        .target(
+            name: "SLMModels", dependencies: ["SLMTensor", "SLMFormats", "SLMCore", "COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
+                            .unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // [5] AdamW, schedules, clipping, accumulation, checkpoints and resumable training loops.
+        .target(name: "SLMTrain", dependencies: ["SLMModels", "SLMTensor", "SLMFormats", "SLMCore"]),
         // [2] Pipeline spec, DAG, stage keys, run cache, scheduler.
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [3] HF-compatible tokenizers (tokenizer.json), a byte-level BPE trainer, dataset records.
@@ -49,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "slmflow",
             dependencies: [
-                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMText", "SLMStages", "SLMEval",
+                "SLMCore", "SLMPipeline", "SLMZoo", "SLMFetch", "SLMText", "SLMStages", "SLMEval", "SLMTensor", "SLMModels", "SLMTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -63,6 +73,9 @@ let package = Package(
         .testTarget(name: "SLMDataTests", dependencies: ["SLMData"]),
         .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore"]),
         .testTarget(name: "SLMEvalTests", dependencies: ["SLMEval", "SLMCore"], exclude: ["Fixtures"]),
+        // Golden/ holds PyTorch outputs written by scripts/golden/make_model_golden.py.
+        .testTarget(name: "SLMModelsTests", dependencies: ["SLMModels", "SLMTensor", "SLMFormats"], exclude: ["Golden"]),
+        .testTarget(name: "SLMTrainTests", dependencies: ["SLMTrain", "SLMModels", "SLMTensor", "SLMFormats"]),
         .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
     ]
 )

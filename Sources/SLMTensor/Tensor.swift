@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense fp32 tensor: contiguous row-major storage owned by this object.
 ///
 /// Reference semantics (a final class, like llm.c's `float*` buffers): kernels write into
@@ -13,7 +15,14 @@ public final class Tensor {
     public static let alignment = 64
 
     /// A zero-filled tensor.
-    public init(zeros shape: [Int]) {
+    public convenience init(zeros shape: [Int]) {
+        self.init(uninitialized: shape)
+        data.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A tensor whose contents are unspecified: for op outputs that the kernel overwrites
+    /// entirely (saves a pass over memory in the hot path).
+    public init(uninitialized shape: [Int]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         var n = 1
         for d in shape {
@@ -23,10 +32,7 @@ public final class Tensor {
         }
         self.shape = shape
         self.count = n
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(n, 1) * MemoryLayout<Float>.stride, alignment: Tensor.alignment)
-        self.data = raw.bindMemory(to: Float.self, capacity: max(n, 1))
-        self.data.initialize(repeating: 0, count: max(n, 1))
+        self.data = BufferPool.shared.take(count: max(n, 1))
     }
 
     public convenience init(shape: [Int], values: [Float]) {
@@ -62,7 +68,7 @@ public final class Tensor {
     }
 
     deinit {
-        UnsafeMutableRawPointer(data).deallocate()
+        BufferPool.shared.give(data, count: max(count, 1))
     }
 
     /// Flat element access (row-major index).
@@ -100,4 +106,64 @@ public final class Tensor {
 
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
     public func zero() { fill(0) }
+}
+
+/// Keeps large freed tensor buffers for reuse. A training or decoding loop allocates the same
+/// shapes every step; without this, every large buffer comes fresh from mmap and is paid again
+/// in page faults and kernel zeroing (measured: ~8% of a training step in `clear_page`).
+/// Buffers of at least `minimumBytes` are kept, per exact element count, up to `capacityBytes`
+/// in total; smaller ones go straight back to malloc.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    static let minimumBytes = 1 << 16
+    static let capacityBytes = 4 << 30
+
+    // Invariant: `free` and `keptBytes` are touched only under `lock`.
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var keptBytes = 0
+    private let lock = NSLock()
+
+    func take(count: Int) -> UnsafeMutablePointer<Float> {
+        if count * 4 >= Self.minimumBytes {
+            lock.lock()
+            if let p = free[count]?.popLast() {
+                keptBytes -= count * 4
+                lock.unlock()
+                return p
+            }
+            lock.unlock()
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: Tensor.alignment)
+        return raw.bindMemory(to: Float.self, capacity: count)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        let bytes = count * 4
+        if bytes >= Self.minimumBytes {
+            lock.lock()
+            if keptBytes + bytes <= Self.capacityBytes {
+                free[count, default: []].append(p)
+                keptBytes += bytes
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+        }
+        UnsafeMutableRawPointer(p).deallocate()
+    }
+
+    /// Returns every kept buffer to the system.
+    func drain() {
+        lock.lock()
+        let all = free.values.flatMap { $0 }
+        free = [:]
+        keptBytes = 0
+        lock.unlock()
+        for p in all { UnsafeMutableRawPointer(p).deallocate() }
+    }
+}
+
+extension Tensor {
+    /// Frees the large buffers kept for reuse (after a run, before measuring memory).
+    public static func releaseCachedBuffers() { BufferPool.shared.drain() }
 }

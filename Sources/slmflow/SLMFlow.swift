@@ -15,7 +15,7 @@ struct SLMFlow: ParsableCommand {
         version: version,
         subcommands: [
             RunCommand.self, StatusCommand.self, DagCommand.self, CacheCommand.self, ZooCommand.self, TokenizeCommand.self,
-            EvalCommand.self, BenchCommand.self,
+            GenerateCommand.self, EvalCommand.self, BenchCommand.self,
         ]
     )
 }

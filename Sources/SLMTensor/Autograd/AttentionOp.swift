@@ -19,15 +19,15 @@ extension Tape {
         precondition(keyMask == nil || keyMask?.count == batch * lk, "key mask needs \(batch * lk) entries")
 
         let maskBytes: [UInt8]? = keyMask.map { $0.map { $0 ? 1 : 0 } }
-        let probs = Tensor(zeros: [batch, config.queryHeads, lq, lk])
+        let probs = Tensor(uninitialized: [batch, config.queryHeads, lq, lk])
         var dropoutMask: Tensor?
         if isTraining && config.dropout > 0 {
-            let m = Tensor(zeros: probs.shape)
+            let m = Tensor(uninitialized: probs.shape)
             Dropout.makeMask(m.data, count: m.count, p: config.dropout, rng: &rng)
             dropoutMask = m
         }
-        let out = Tensor(zeros: qT.shape)
-        let scratch = Tensor(zeros: [2, max(lq * lk, 1)])
+        let out = Tensor(uninitialized: qT.shape)
+        let scratch = Tensor(uninitialized: [2, max(lq * lk, 1)])
         withOptionalBytes(maskBytes) { keyMaskPointer in
             Attention.forward(out: out.data, probs: probs.data, q: qT.data, k: kT.data, v: vT.data,
                               keyMask: keyMaskPointer, dropoutMask: dropoutMask?.data, scratch: scratch.data,

@@ -6,7 +6,7 @@ extension Tape {
         let t = value(table)
         precondition(t.shape.count == 2, "embedding table must be 2-D, got \(t.shape)")
         let vocab = t.shape[0], dim = t.shape[1]
-        let out = Tensor(zeros: [ids.count, dim])
+        let out = Tensor(uninitialized: [ids.count, dim])
         for (i, id) in ids.enumerated() {
             precondition(id >= 0 && Int(id) < vocab, "token id \(id) outside vocabulary \(vocab)")
             (out.data + i * dim).update(from: t.data + Int(id) * dim, count: dim)
@@ -27,7 +27,7 @@ extension Tape {
         let outFeatures = w.shape[0], inFeatures = w.shape[1]
         precondition(xv.columns == inFeatures, "linear input width \(xv.columns) ≠ weight in-features \(inFeatures)")
         let rows = xv.rows
-        let out = Tensor(zeros: Array(xv.shape.dropLast()) + [outFeatures])
+        let out = Tensor(uninitialized: Array(xv.shape.dropLast()) + [outFeatures])
         if let bias {
             let b = value(bias)
             precondition(b.count == outFeatures, "bias has \(b.count) entries, expected \(outFeatures)")

@@ -3,7 +3,7 @@ extension Tape {
     /// Log-softmax over the last axis.
     public func logSoftmax(_ x: Variable) -> Variable {
         let xv = value(x)
-        let out = Tensor(zeros: xv.shape)
+        let out = Tensor(uninitialized: xv.shape)
         Softmax.logForward(out.data, xv.data, rows: xv.rows, cols: xv.columns)
         return record(out, inputs: [x]) { tape, dy in
             if let dx = tape.gradBuffer(x) {
@@ -19,14 +19,32 @@ extension Tape {
         let lv = value(logits)
         let rows = lv.rows, vocab = lv.columns
         precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows")
-        let probs = Tensor(zeros: lv.shape)
-        let (sum, counted) = Losses.crossEntropyForward(
-            probs: probs.data, logits: lv.data, targets: targets, rows: rows, vocab: vocab, ignoreIndex: ignoreIndex)
+        let probs = Tensor(uninitialized: lv.shape)
+        // Rows split over workers; partial sums combined in worker order (deterministic).
+        var partial = [(sum: Double, counted: Int)](repeating: (0, 0), count: Parallel.workers)
+        let minimumRows = max(1, (1 << 16) / max(vocab, 1))
+        targets.withUnsafeBufferPointer { t in
+            partial.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                Parallel.indexedRanges(rows, minimum: minimumRows, granule: 1) { chunk, r in
+                    out[chunk] = Losses.crossEntropyForward(
+                        probs: probs.data + r.lowerBound * vocab, logits: lv.data + r.lowerBound * vocab,
+                        targets: t.baseAddress! + r.lowerBound, rows: r.count, vocab: vocab, ignoreIndex: ignoreIndex)
+                }
+            }
+        }
+        let sum = partial.reduce(0) { $0 + $1.sum }, counted = partial.reduce(0) { $0 + $1.counted }
         let loss = Tensor(shape: [], values: [counted == 0 ? 0 : Float(sum / Double(counted))])
         return record(loss, inputs: [logits]) { tape, dy in
             guard counted > 0, let dl = tape.gradBuffer(logits) else { return }
-            Losses.crossEntropyBackward(dlogits: dl.data, probs: probs.data, targets: targets, rows: rows,
-                                        vocab: vocab, ignoreIndex: ignoreIndex, scale: dy.data[0] / Float(counted))
+            let scale = dy.data[0] / Float(counted)
+            targets.withUnsafeBufferPointer { t in
+                Parallel.ranges(rows, minimum: minimumRows, granule: 1) { r in
+                    Losses.crossEntropyBackward(dlogits: dl.data + r.lowerBound * vocab, probs: probs.data + r.lowerBound * vocab,
+                                                targets: t.baseAddress! + r.lowerBound, rows: r.count, vocab: vocab,
+                                                ignoreIndex: ignoreIndex, scale: scale)
+                }
+            }
         }
     }
 

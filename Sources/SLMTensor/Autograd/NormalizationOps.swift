@@ -5,12 +5,26 @@ extension Tape {
         let xv = value(x), w = value(weight)
         let rows = xv.rows, cols = xv.columns
         precondition(w.count == cols, "RMSNorm weight has \(w.count) entries, input width is \(cols)")
-        let out = Tensor(zeros: xv.shape)
-        let rstd = Tensor(zeros: [rows])
-        RMSNorm.forward(out.data, rstd: rstd.data, xv.data, weight: w.data, rows: rows, cols: cols, eps: eps)
+        let out = Tensor(uninitialized: xv.shape)
+        let rstd = Tensor(uninitialized: [rows])
+        Parallel.ranges(rows, minimum: max(1, (1 << 16) / max(cols, 1)), granule: 1) { r in
+            let o = r.lowerBound * cols
+            RMSNorm.forward(out.data + o, rstd: rstd.data + r.lowerBound, xv.data + o, weight: w.data,
+                            rows: r.count, cols: cols, eps: eps)
+        }
         return record(out, inputs: [x, weight]) { tape, dy in
-            RMSNorm.backward(dx: tape.gradBuffer(x)?.data, dweight: tape.gradBuffer(weight)?.data,
-                             dy: dy.data, x: xv.data, weight: w.data, rstd: rstd.data, rows: rows, cols: cols)
+            // dx rows are independent (split over workers); dweight sums over rows (one pass).
+            if let dx = tape.gradBuffer(x) {
+                Parallel.ranges(rows, minimum: max(1, (1 << 16) / max(cols, 1)), granule: 1) { r in
+                    let o = r.lowerBound * cols
+                    RMSNorm.backward(dx: dx.data + o, dweight: nil, dy: dy.data + o, x: xv.data + o, weight: w.data,
+                                     rstd: rstd.data + r.lowerBound, rows: r.count, cols: cols)
+                }
+            }
+            if let dw = tape.gradBuffer(weight) {
+                RMSNorm.backward(dx: nil, dweight: dw.data, dy: dy.data, x: xv.data, weight: w.data,
+                                 rstd: rstd.data, rows: rows, cols: cols)
+            }
         }
     }
 }

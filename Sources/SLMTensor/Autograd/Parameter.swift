@@ -6,13 +6,13 @@
 public final class Parameter {
     public let name: String
     public let value: Tensor
-    /// Same shape as `value`.
-    public let grad: Tensor
+    /// Same shape as `value`; allocated (as zeros) on first use, so a model that is only
+    /// run for inference holds its weights once, not twice.
+    public private(set) lazy var grad: Tensor = Tensor(zeros: value.shape)
 
     public init(name: String, value: Tensor) {
         self.name = name
         self.value = value
-        self.grad = Tensor(zeros: value.shape)
     }
 
     public var shape: [Int] { value.shape }

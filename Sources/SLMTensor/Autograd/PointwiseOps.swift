@@ -4,18 +4,24 @@ extension Tape {
     public func add(_ a: Variable, _ b: Variable) -> Variable {
         let av = value(a), bv = value(b)
         precondition(av.count == bv.count, "add: shapes \(av.shape) and \(bv.shape) differ")
-        let out = Tensor(zeros: av.shape)
-        Elementwise.add(out.data, av.data, bv.data, count: out.count)
+        let out = Tensor(uninitialized: av.shape)
+        Parallel.ranges(out.count) { r in
+            Elementwise.add(out.data + r.lowerBound, av.data + r.lowerBound, bv.data + r.lowerBound, count: r.count)
+        }
         return record(out, inputs: [a, b]) { tape, dy in
-            if let da = tape.gradBuffer(a) { Elementwise.axpy(da.data, alpha: 1, dy.data, count: dy.count) }
-            if let db = tape.gradBuffer(b) { Elementwise.axpy(db.data, alpha: 1, dy.data, count: dy.count) }
+            for d in [tape.gradBuffer(a), tape.gradBuffer(b)] {
+                guard let d else { continue }
+                Parallel.ranges(dy.count) { r in
+                    Elementwise.axpy(d.data + r.lowerBound, alpha: 1, dy.data + r.lowerBound, count: r.count)
+                }
+            }
         }
     }
 
     /// s · x (e.g. α·L_KD + (1−α)·L_CE as add(scale(kd, α), scale(ce, 1−α))).
     public func scale(_ x: Variable, by s: Float) -> Variable {
         let xv = value(x)
-        let out = Tensor(zeros: xv.shape)
+        let out = Tensor(uninitialized: xv.shape)
         Elementwise.scale(out.data, xv.data, by: s, count: out.count)
         return record(out, inputs: [x]) { tape, dy in
             if let dx = tape.gradBuffer(x) { Elementwise.axpy(dx.data, alpha: s, dy.data, count: dy.count) }
@@ -25,10 +31,16 @@ extension Tape {
     /// tanh-approximation GELU.
     public func gelu(_ x: Variable) -> Variable {
         let xv = value(x)
-        let out = Tensor(zeros: xv.shape)
-        Activations.geluForward(out.data, xv.data, count: out.count)
+        let out = Tensor(uninitialized: xv.shape)
+        Parallel.ranges(out.count) { r in
+            Activations.geluForward(out.data + r.lowerBound, xv.data + r.lowerBound, count: r.count)
+        }
         return record(out, inputs: [x]) { tape, dy in
-            if let dx = tape.gradBuffer(x) { Activations.geluBackward(dx: dx.data, dy: dy.data, x: xv.data, count: dy.count) }
+            guard let dx = tape.gradBuffer(x) else { return }
+            Parallel.ranges(dy.count) { r in
+                let o = r.lowerBound
+                Activations.geluBackward(dx: dx.data + o, dy: dy.data + o, x: xv.data + o, count: r.count)
+            }
         }
     }
 
@@ -36,7 +48,7 @@ extension Tape {
     public func swiglu(gate: Variable, up: Variable) -> Variable {
         let g = value(gate), u = value(up)
         precondition(g.count == u.count, "swiglu: shapes \(g.shape) and \(u.shape) differ")
-        let out = Tensor(zeros: g.shape)
+        let out = Tensor(uninitialized: g.shape)
         Activations.swigluForward(out.data, gate: g.data, up: u.data, count: out.count)
         return record(out, inputs: [gate, up]) { tape, dy in
             Activations.swigluBackward(dgate: tape.gradBuffer(gate)?.data, dup: tape.gradBuffer(up)?.data,
@@ -49,9 +61,9 @@ extension Tape {
     public func dropout(_ x: Variable, p: Float) -> Variable {
         guard isTraining && p > 0 else { return x }
         let xv = value(x)
-        let mask = Tensor(zeros: xv.shape)
+        let mask = Tensor(uninitialized: xv.shape)
         Dropout.makeMask(mask.data, count: mask.count, p: p, rng: &rng)
-        let out = Tensor(zeros: xv.shape)
+        let out = Tensor(uninitialized: xv.shape)
         Elementwise.mul(out.data, xv.data, mask.data, count: out.count)
         return record(out, inputs: [x]) { tape, dy in
             if let dx = tape.gradBuffer(x) { Elementwise.mulAdd(dx.data, dy.data, mask.data, count: dy.count) }

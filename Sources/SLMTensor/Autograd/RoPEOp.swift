@@ -4,7 +4,7 @@ extension Tape {
     public func rope(_ x: Variable, tables: RoPETables, heads: Int) -> Variable {
         let xv = value(x)
         precondition(xv.columns == heads * tables.headDim, "RoPE: width \(xv.columns) ≠ \(heads)×\(tables.headDim)")
-        let out = Tensor(zeros: xv.shape)
+        let out = Tensor(uninitialized: xv.shape)
         RoPE.forward(out.data, xv.data, tables: tables, rows: xv.rows, heads: heads)
         return record(out, inputs: [x]) { tape, dy in
             if let dx = tape.gradBuffer(x) {

@@ -8,7 +8,7 @@ extension Tape {
         let cols = xv.columns, rows = xv.rows, width = columns.count
         precondition(columns.lowerBound >= 0 && columns.upperBound <= cols,
                      "column range \(columns) outside 0..<\(cols)")
-        let out = Tensor(zeros: Array(xv.shape.dropLast()) + [width])
+        let out = Tensor(uninitialized: Array(xv.shape.dropLast()) + [width])
         for r in 0..<rows {
             (out.data + r * width).update(from: xv.data + r * cols + columns.lowerBound, count: width)
         }

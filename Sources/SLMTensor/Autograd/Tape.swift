@@ -17,7 +17,7 @@ public final class Tape {
         let value: Tensor
         var grad: Tensor?
         let requiresGrad: Bool
-        let backward: Backward?
+        var backward: Backward?
     }
 
     private(set) var nodes: [Node] = []
@@ -28,6 +28,9 @@ public final class Tape {
 
     /// Enables dropout.
     public var isTraining: Bool
+    /// Keep every intermediate gradient after `backward` (for inspection); by default each is
+    /// freed once its node's backward has consumed it. Parameter gradients are always kept.
+    public var retainsGradients = false
     /// Source of every dropout mask recorded on this tape (save it to resume exactly).
     public var rng: SeededRNG
 
@@ -56,7 +59,8 @@ public final class Tape {
 
     public func value(_ v: Variable) -> Tensor { nodes[v.index].value }
 
-    /// The accumulated gradient, or nil when nothing flowed into `v`.
+    /// The accumulated gradient, or nil when nothing flowed into `v` (or, for an intermediate
+    /// value after `backward`, when `retainsGradients` is off).
     public func grad(_ v: Variable) -> Tensor? { nodes[v.index].grad }
 
     public func requiresGrad(_ v: Variable) -> Bool { nodes[v.index].requiresGrad }
@@ -94,6 +98,12 @@ public final class Tape {
         for index in stride(from: output.index, through: 0, by: -1) {
             guard let fn = nodes[index].backward, let grad = nodes[index].grad else { continue }
             fn(self, grad)
+            // Consumed: free the gradient and what the closure kept (probabilities, masks),
+            // as PyTorch frees its saved tensors, so memory shrinks as the walk proceeds.
+            if !retainsGradients {
+                nodes[index].grad = nil
+                nodes[index].backward = nil
+            }
         }
     }
 }

@@ -79,7 +79,10 @@ public enum Attention {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd, kWidth = G * hd
         let causalOffset = config.causal ? lk - lq : lk
-        for b in 0..<batch {
+        // Batch items are independent: one per Swift worker, single-threaded BLAS inside.
+        let extra = Parallel.workers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.workers - 1, max(lq * lk, 1)]) : nil
+        Parallel.forEach(batch) { worker, b in
+            let scratch = worker == 0 ? scratch : extra!.data + (worker - 1) * max(lq * lk, 1)
             for h in 0..<H {
                 let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
                 let qp = q + b * lq * qWidth + h * hd
@@ -124,10 +127,13 @@ public enum Attention {
     ) {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd, kWidth = G * hd
-        let ds = scratch
-        let dropped = scratch + lq * lk
         let causalOffset = config.causal ? lk - lq : lk
-        for b in 0..<batch {
+        // One batch item per Swift worker: dk/dv rows of item b are written by its worker only
+        // (the query heads sharing a KV head run in sequence inside it).
+        let extra = Parallel.workers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.workers - 1, 2 * max(lq * lk, 1)]) : nil
+        Parallel.forEach(batch) { worker, b in
+            let ds = worker == 0 ? scratch : extra!.data + (worker - 1) * 2 * max(lq * lk, 1)
+            let dropped = ds + lq * lk
             for h in 0..<H {
                 let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
                 let qp = q + b * lq * qWidth + h * hd
@@ -224,5 +230,106 @@ public enum Attention {
             }
         }
         return out
+    }
+}
+
+// MARK: - Inference (no probabilities kept)
+
+extension Attention {
+    /// Query rows processed per block in `inference`: scores for a block are
+    /// `queryBlock × Lk` floats (512 KiB at Lk = 1024), so they stay in cache, and no
+    /// [H, Lq, Lk] probability tensor is materialised.
+    public static let queryBlock = 128
+
+    /// Forward attention for one sequence without saving anything for a backward:
+    /// q [Lq, H·hd] at rows of stride `qStride`; k, v [Lk, G·hd] at row stride `kvStride`
+    /// (a KV cache); out [Lq, H·hd]. Same semantics as `forward` (mask, scale, softmax,
+    /// uniform rows when nothing is allowed). With `causal`, query i sees keys
+    /// j ≤ i + Lk − Lq, and each block multiplies only the keys it can see.
+    /// `scratch` holds at least `queryBlock · Lk` floats.
+    public static func inference(
+        out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        keyMask: UnsafePointer<UInt8>?, scratch: UnsafeMutablePointer<Float>,
+        queryLength lq: Int, keyLength lk: Int, kvStride: Int, config: AttentionConfig
+    ) {
+        let H = config.queryHeads
+        let blocks = (lq + queryBlock - 1) / queryBlock
+        let tasks = H * blocks
+        // (head, query block) tasks are independent. Spread them over the Swift workers (BLAS
+        // single-threaded) when there is enough work; a decode step (Lq = 1) stays sequential.
+        if tasks > 1 && lq * lk * H >= 1 << 16 && Parallel.workers > 1 {
+            let perWorker = queryBlock * max(lk, 1)
+            let extra = Tensor(uninitialized: [Parallel.workers - 1, perWorker])
+            Parallel.forEach(tasks) { worker, task in
+                let s = worker == 0 ? scratch : extra.data + (worker - 1) * perWorker
+                inferenceBlock(out: out, q: q, k: k, v: v, keyMask: keyMask, scratch: s, head: task % H,
+                               block: task / H, queryLength: lq, keyLength: lk, kvStride: kvStride, config: config)
+            }
+        } else {
+            for task in 0..<tasks {
+                inferenceBlock(out: out, q: q, k: k, v: v, keyMask: keyMask, scratch: scratch, head: task % H,
+                               block: task / H, queryLength: lq, keyLength: lk, kvStride: kvStride, config: config)
+            }
+        }
+    }
+
+    /// One head × one block of query rows.
+    static func inferenceBlock(
+        out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        keyMask: UnsafePointer<UInt8>?, scratch: UnsafeMutablePointer<Float>, head h: Int, block: Int,
+        queryLength lq: Int, keyLength lk: Int, kvStride: Int, config: AttentionConfig
+    ) {
+        let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
+        let qWidth = H * hd
+        let causalOffset = config.causal ? lk - lq : lk
+        let i0 = block * queryBlock
+        let rows = min(queryBlock, lq - i0)
+        // Keys any row of this block may see (all of them unless causal).
+        let visible = config.causal ? min(lk, i0 + rows + causalOffset) : lk
+        let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
+        let qp = q + i0 * qWidth + h * hd
+        let kp = k + g * hd, vp = v + g * hd
+        // S [rows, visible] = Q_blk / √hd · Kᵀ
+        Matmul.gemm(scratch, qp, kp, m: rows, n: visible, k: hd, transB: true, alpha: config.scale,
+                    lda: qWidth, ldb: kvStride, ldc: visible)
+        for r in 0..<rows {
+            let row = scratch + r * visible
+            let limit = config.causal ? min(visible, i0 + r + causalOffset + 1) : visible
+            var any = limit > 0
+            if let keyMask {
+                any = false
+                for j in 0..<limit { if keyMask[j] == 0 { row[j] = -.greatestFiniteMagnitude } else { any = true } }
+            }
+            for j in max(limit, 0)..<visible { row[j] = -.greatestFiniteMagnitude }
+            // Nothing allowed: equal scores, so the softmax is uniform (fixed below if this
+            // block does not span all Lk keys).
+            if !any { row.update(repeating: 0, count: visible) }
+        }
+        Softmax.forward(scratch, scratch, rows: rows, cols: visible)
+        // O_blk [rows, hd] = P [rows, visible] · V [visible, hd]
+        Matmul.gemm(out + i0 * qWidth + h * hd, scratch, vp, m: rows, n: hd, k: visible,
+                    lda: visible, ldb: kvStride, ldc: qWidth)
+        if visible < lk {
+            for r in 0..<rows where !anyAllowed(keyMask, row: i0 + r, keyLength: lk, causalOffset: causalOffset) {
+                uniformOverAll(out: out + (i0 + r) * qWidth + h * hd, v: vp, keyLength: lk, kvStride: kvStride, hd: hd)
+            }
+        }
+    }
+
+    private static func anyAllowed(_ keyMask: UnsafePointer<UInt8>?, row i: Int, keyLength lk: Int, causalOffset: Int) -> Bool {
+        let limit = min(lk, i + causalOffset + 1)
+        guard let keyMask else { return limit > 0 }
+        for j in 0..<limit where keyMask[j] != 0 { return true }
+        return false
+    }
+
+    /// out [hd] = mean over all keys of V.
+    private static func uniformOverAll(out: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>, keyLength lk: Int,
+                                       kvStride: Int, hd: Int) {
+        for d in 0..<hd {
+            var s: Float = 0
+            for j in 0..<lk { s += v[j * kvStride + d] }
+            out[d] = s / Float(lk)
+        }
     }
 }

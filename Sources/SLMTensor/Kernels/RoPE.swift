@@ -14,18 +14,32 @@ public struct RoPETables: Sendable {
     /// - Parameter roundToBFloat16: round cos/sin to bf16 as the reference does before use.
     public init(positions: [Int], headDim: Int, theta: Float = 10_000, roundToBFloat16: Bool = false) {
         precondition(headDim > 0 && headDim % 2 == 0, "RoPE head width must be even, got \(headDim)")
-        self.positions = positions
-        self.headDim = headDim
-        let half = headDim / 2
         // inv_freq_k = 1 / θ^(2k/d_h) in fp32, angle = p · inv_freq in fp32 (as PyTorch).
-        let invFreq = (0..<half).map { k in 1 / theta.power(Float(2 * k) / Float(headDim)) }
+        let invFreq = (0..<headDim / 2).map { k in 1 / theta.power(Float(2 * k) / Float(headDim)) }
+        self.init(positions: positions, inverseFrequencies: invFreq, roundToBFloat16: roundToBFloat16)
+    }
+
+    /// Tables from explicit inverse frequencies [headDim/2] (scaled RoPE variants: Llama 3,
+    /// linear, Phi-3 "longrope"); cos and sin are multiplied by `magnitude` (longrope's
+    /// attention factor, 1 otherwise).
+    public init(positions: [Int], inverseFrequencies invFreq: [Float], magnitude: Float = 1,
+                roundToBFloat16: Bool = false) {
+        let half = invFreq.count
+        precondition(half > 0, "RoPE needs at least one frequency")
+        self.positions = positions
+        self.headDim = 2 * half
         var c = [Float](repeating: 0, count: positions.count * half)
         var s = c
         for (i, p) in positions.enumerated() {
             for k in 0..<half {
                 let angle = Float(p) * invFreq[k]
-                c[i * half + k] = roundToBFloat16 ? HalfPrecision.roundedToBFloat16(angle.cosine) : angle.cosine
-                s[i * half + k] = roundToBFloat16 ? HalfPrecision.roundedToBFloat16(angle.sine) : angle.sine
+                var cv = angle.cosine * magnitude, sv = angle.sine * magnitude
+                if roundToBFloat16 {
+                    cv = HalfPrecision.roundedToBFloat16(cv)
+                    sv = HalfPrecision.roundedToBFloat16(sv)
+                }
+                c[i * half + k] = cv
+                s[i * half + k] = sv
             }
         }
         self.cos = c

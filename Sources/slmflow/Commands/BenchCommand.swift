@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import SLMTensor
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, with reference tools measured in the same run.",
-        subcommands: [Pipeline.self, Storage.self])
+        subcommands: [Pipeline.self, Storage.self, Train.self, Infer.self])
 
     struct Pipeline: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -45,6 +46,60 @@ struct BenchCommand: ParsableCommand {
                 let ratio = figure.ratio.map { String(format: "ratio %.3f", $0) } ?? ""
                 print("  \(figure.tool.padding(toLength: 48, withPad: " ", startingAt: 0)) \(String(format: "%7.0f MB/s", figure.megabytesPerSecond))  \(ratio)")
             }
+        }
+    }
+}
+
+extension BenchCommand {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train",
+            abstract: "Training tokens/s (forward, backward, AdamW) of Mu 4+2 and the equal-size decoder-only baseline.",
+            discussion: "Width 256, 4 query / 2 KV heads, qkv 256, MLP 1024, vocab 8192. PyTorch: scripts/bench/engine_bench.py.")
+        @Option var batch = 16
+        @Option var source = 256
+        @Option var target = 32
+        @Option(help: "Timed optimizer steps (median reported).") var steps = 5
+        @Option(help: "Dropout during training (the seed trains with 0.1).") var dropout: Float = 0.1
+        @Option(help: "OpenBLAS threads.") var threads = 2
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            Matmul.setThreadCount(threads)
+            let r = try EngineBench.train(batch: batch, source: source, target: target, steps: steps, dropout: dropout)
+            if json { return try printJSON(r) }
+            print("machine: \(r.machine); OpenBLAS threads \(r.blasThreads); sgemm peak \(String(format: "%.0f", r.sgemmPeakGflops)) GFLOP/s")
+            print("batch \(r.batch), source \(r.source), target \(r.target), dropout \(r.dropout); median of \(steps) steps")
+            for f in r.figures {
+                print("  \(f.model.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", f.tokensPerSecond)) tokens/s  step \(milliseconds(f.stepSeconds.median))  \(String(format: "%.0f GFLOP/s (%.0f%% of sgemm)", f.gflopPerSecond, 100 * f.shareOfSgemmPeak))  peak \(bytes(f.peakMemoryBytes))  \(f.parameters) params")
+            }
+        }
+    }
+
+    struct Infer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "infer",
+            abstract: "Batch-1 first-token latency and decode tokens/s over input lengths, Mu 4+2 vs the decoder-only baseline.")
+        @Option(help: "Comma-separated input lengths.") var lengths = "64,128,256,512,1024,2048"
+        @Option(name: .customLong("new-tokens"), help: "Decoded tokens after the first.") var newTokens = 64
+        @Option(help: "Timed repetitions (median reported).") var repetitions = 5
+        @Flag(name: .customLong("large"), help: "Also the 330M Mu (parameter count, memory, decode rate).") var large = false
+        @Option(help: "OpenBLAS threads.") var threads = 2
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            Matmul.setThreadCount(threads)
+            let list = try lengths.split(separator: ",").map { s -> Int in
+                guard let n = Int(s.trimmingCharacters(in: .whitespaces)), n > 0 else { throw ValidationError("bad length '\(s)'") }
+                return n
+            }
+            let r = try EngineBench.infer(lengths: list, newTokens: newTokens, repetitions: repetitions, large: large)
+            if json { return try printJSON(r) }
+            print("machine: \(r.machine); OpenBLAS threads \(r.blasThreads); \(newTokens) decoded tokens; medians of \(repetitions)")
+            for f in r.figures + (r.large.map { [$0] } ?? []) {
+                print("  \(f.model.padding(toLength: 14, withPad: " ", startingAt: 0)) input \(String(format: "%5d", f.inputLength))  first token \(milliseconds(f.firstTokenSeconds))  decode \(String(format: "%7.0f", f.decodeTokensPerSecond)) tokens/s  peak \(bytes(f.peakMemoryBytes))")
+            }
+            if let p = r.largeParameters { print("330M Mu parameters: \(p)") }
         }
     }
 }

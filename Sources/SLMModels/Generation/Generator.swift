@@ -1,0 +1,156 @@
+import Foundation
+import SLMTensor
+
+/// How to pick tokens and when to stop.
+public struct GenerationOptions: Sendable {
+    public var maxNewTokens = 64
+    /// 0 = greedy (argmax; the first index wins ties).
+    public var temperature: Float = 0
+    /// Keep only the k largest logits before sampling (nil = all).
+    public var topK: Int?
+    public var seed: UInt64 = 0
+    /// Stop ids; nil = the model's EOS.
+    public var eosIDs: [Int32]?
+
+    public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, seed: UInt64 = 0, eosIDs: [Int32]? = nil) {
+        self.maxNewTokens = maxNewTokens
+        self.temperature = temperature
+        self.topK = topK
+        self.seed = seed
+        self.eosIDs = eosIDs
+    }
+}
+
+public struct GenerationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Batched generation with KV caches.
+///
+/// Mu: each prompt goes to the encoder (run once, unpadded), the decoder starts from BOS and
+/// keeps a self-attention KV cache; cross-attention K/V are computed once per request.
+/// Decoder-only models: the prompt is the prefix, prefilled in one pass. Prompts of different
+/// lengths need no padding: every sequence has its own cache and positions, and the linear
+/// layers run over the stacked rows of all active sequences. A sequence stops at EOS (kept in
+/// its output) or after `maxNewTokens`.
+public final class Generator {
+    public let model: AnyModel
+    let stack: InferenceStack
+
+    public init(model: AnyModel) {
+        self.model = model
+        stack = InferenceStack(model)
+    }
+
+    public var defaultEOS: [Int32] {
+        switch model {
+        case .mu(let m): return [Int32(m.config.eosTokenID)]
+        case .decoderOnly(let m): return [Int32(m.config.widths.eosTokenID)]
+        case .llama(let m): return m.config.eosIDs.map { Int32($0) }
+        }
+    }
+
+    /// Generated ids per prompt (without the prompt or BOS; with the EOS that stopped it).
+    /// `onStep` is called after each decoding step with the number of tokens produced so far
+    /// (1 after the first token: encoder + first decoder step, or the prefill).
+    public func generate(prompts: [[Int32]], options: GenerationOptions = GenerationOptions(),
+                         onStep: ((Int) -> Void)? = nil) throws -> [[Int32]] {
+        guard !prompts.isEmpty else { return [] }
+        guard options.maxNewTokens >= 0 else { throw GenerationError("max new tokens must be ≥ 0") }
+        guard options.temperature >= 0, options.temperature.isFinite else { throw GenerationError("temperature must be ≥ 0") }
+        if let k = options.topK, k < 1 { throw GenerationError("top-k must be ≥ 1") }
+        for (i, p) in prompts.enumerated() {
+            try validateTokens(p, vocabSize: stack.vocabSize, what: "prompt \(i)")
+        }
+        if case .mu(let m) = model, m.config.ropeFactor > 1 {
+            throw GenerationError("cached generation with NTK RoPE scaling (rope_factor > 1) is not supported")
+        }
+        let eos = Set(options.eosIDs ?? defaultEOS)
+        let root = SeededRNG(seed: options.seed)
+        var rngs = prompts.indices.map { root.derived(stream: UInt64($0)) }
+        var outputs = [[Int32]](repeating: [], count: prompts.count)
+        if options.maxNewTokens == 0 { return outputs }
+
+        // Start: encoder + BOS (Mu) or the prompt as prefix (decoder-only).
+        var states: [SequenceState] = []
+        var firstTokens: [[Int32]] = []
+        var requestLengths: [Int] = []
+        for p in prompts {
+            switch model {
+            case .mu(let m):
+                guard !p.isEmpty else { throw GenerationError("an encoder-decoder prompt needs at least one token") }
+                let s = stack.newSequence(capacity: 1 + options.maxNewTokens)
+                stack.encode(source: p, into: s)
+                states.append(s)
+                firstTokens.append([Int32(m.config.bosTokenID)])
+                requestLengths.append(1 + options.maxNewTokens)
+            case .decoderOnly, .llama:
+                guard !p.isEmpty else { throw GenerationError("a decoder-only prompt needs at least one token") }
+                states.append(stack.newSequence(capacity: p.count + options.maxNewTokens))
+                firstTokens.append(p)
+                requestLengths.append(p.count + options.maxNewTokens)
+            }
+        }
+        let requestLength = requestLengths.max()!
+        var logits = stack.step(states, tokens: firstTokens, requestLength: requestLength)
+        var active = Array(prompts.indices)
+        var produced = 0
+        while true {
+            var next: [Int32] = []
+            var stillActive: [Int] = []
+            for (row, index) in active.enumerated() {
+                let token = Sampler.pick(logits.data + row * stack.vocabSize, count: stack.vocabSize,
+                                         options: options, rng: &rngs[index])
+                outputs[index].append(token)
+                if !eos.contains(token) && outputs[index].count < options.maxNewTokens {
+                    stillActive.append(index)
+                    next.append(token)
+                }
+            }
+            produced += 1
+            onStep?(produced)
+            if stillActive.isEmpty { break }
+            let stepStates = stillActive.map { states[$0] }
+            logits = stack.step(stepStates, tokens: next.map { [$0] }, requestLength: requestLength)
+            active = stillActive
+        }
+        return outputs
+    }
+}
+
+/// Token choice from one row of logits.
+public enum Sampler {
+    public static func pick(_ logits: UnsafePointer<Float>, count: Int, options: GenerationOptions,
+                            rng: inout SeededRNG) -> Int32 {
+        if options.temperature == 0 { return Int32(argmax(logits, count: count)) }
+        var threshold = -Float.infinity
+        if let k = options.topK, k < count {
+            // The k-th largest value; logits below it are dropped (ties at it are kept, as PyTorch).
+            var values = Array(UnsafeBufferPointer(start: logits, count: count))
+            values.sort(by: >)
+            threshold = values[k - 1]
+        }
+        let t = Double(options.temperature)
+        var maxLogit = -Double.infinity
+        for i in 0..<count where logits[i] >= threshold { maxLogit = max(maxLogit, Double(logits[i])) }
+        var weights = [Double](repeating: 0, count: count)
+        var total = 0.0
+        for i in 0..<count where logits[i] >= threshold {
+            weights[i] = ((Double(logits[i]) - maxLogit) / t).exponential
+            total += weights[i]
+        }
+        var u = rng.nextUnitDouble() * total
+        for i in 0..<count where weights[i] > 0 {
+            u -= weights[i]
+            if u < 0 { return Int32(i) }
+        }
+        return Int32(argmax(logits, count: count))
+    }
+
+    public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {
+        var best = 0
+        for i in 1..<max(count, 1) where x[i] > x[best] { best = i }
+        return best
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import SLMTensor
+
+// Inference without a tape: the same maths as the model files, on plain tensors, with a
+// self-attention KV cache per sequence and the cross-attention K/V computed once per request.
+// Every model kind is described as one `InferenceStack` of decoder layers (plus, for Mu, an
+// encoder), so one step function serves Mu, the decoder-only baseline and Llama.
+
+/// The MLP of a layer.
+enum InferenceMLP {
+    /// fc2(GELU_tanh(fc1(x))) (Mu).
+    case gelu(fc1: Linear, fc2: Linear)
+    /// down(silu(gate(x)) ⊙ up(x)) (Llama).
+    case swiglu(gate: Linear, up: Linear, down: Linear)
+}
+
+struct InferenceLayer {
+    let selfNorm: RMSNormLayer
+    let selfAttention: AttentionLayer
+    /// Mu decoder only.
+    let crossNorm: RMSNormLayer?
+    let crossAttention: AttentionLayer?
+    let mlpNorm: RMSNormLayer
+    let mlp: InferenceMLP
+}
+
+/// One sequence being decoded: its KV caches, its cross-attention K/V (Mu), its length.
+public final class SequenceState {
+    /// Per layer, [capacity, G·hd] each; rows 0..<length are filled.
+    var keys: [Tensor]
+    var values: [Tensor]
+    /// Per layer cross-attention keys/values [S, G·hd] and the source key mask (Mu).
+    var crossKeys: [Tensor] = []
+    var crossValues: [Tensor] = []
+    var sourceMask: [UInt8] = []
+    var sourceHasPadding = false
+    /// Decoder-side pad mask of the cached keys (Mu and the baseline mask pad ids).
+    var selfMask: [UInt8] = []
+    public private(set) var length = 0
+    let capacity: Int
+
+    init(layers: Int, kvWidth: Int, capacity: Int) {
+        self.capacity = capacity
+        keys = (0..<layers).map { _ in Tensor(uninitialized: [capacity, kvWidth]) }
+        values = (0..<layers).map { _ in Tensor(uninitialized: [capacity, kvWidth]) }
+    }
+
+    func advance(by n: Int) { length += n }
+}
+
+/// Raw-tensor versions of the layers' forward passes.
+enum Infer {
+    static func linear(_ x: Tensor, _ l: Linear) -> Tensor {
+        let rows = x.rows, n = l.outFeatures
+        let out = Tensor(uninitialized: [rows, n])
+        if let b = l.bias {
+            for r in 0..<rows { (out.data + r * n).update(from: b.value.data, count: n) }
+        }
+        Matmul.gemm(out.data, x.data, l.weight.value.data, m: rows, n: n, k: l.inFeatures, transB: true,
+                    beta: l.bias == nil ? 0 : 1)
+        return out
+    }
+
+    static func rmsNorm(_ x: Tensor, _ n: RMSNormLayer) -> Tensor {
+        let out = Tensor(uninitialized: x.shape)
+        let rstd = Tensor(uninitialized: [x.rows])
+        RMSNorm.forward(out.data, rstd: rstd.data, x.data, weight: n.weight.value.data, rows: x.rows, cols: x.columns, eps: n.eps)
+        return out
+    }
+
+    static func addInPlace(_ x: Tensor, _ y: Tensor) {
+        Elementwise.add(x.data, x.data, y.data, count: x.count)
+    }
+
+    static func mlp(_ x: Tensor, _ m: InferenceMLP) -> Tensor {
+        switch m {
+        case .gelu(let fc1, let fc2):
+            let h = linear(x, fc1)
+            Activations.geluForward(h.data, h.data, count: h.count)
+            return linear(h, fc2)
+        case .swiglu(let gate, let up, let down):
+            let g = linear(x, gate), u = linear(x, up)
+            Activations.swigluForward(g.data, gate: g.data, up: u.data, count: g.count)
+            return linear(g, down)
+        }
+    }
+
+    /// Embedding rows for ids (validated by the caller).
+    static func embed(_ ids: [Int32], _ table: Parameter) -> Tensor {
+        let dim = table.shape[1]
+        let out = Tensor(uninitialized: [ids.count, dim])
+        for (i, id) in ids.enumerated() { (out.data + i * dim).update(from: table.value.data + Int(id) * dim, count: dim) }
+        return out
+    }
+}
+
+/// A model as a stack of decoder layers (and, for Mu, an encoder) for cached decoding.
+public final class InferenceStack {
+    let embedding: Parameter
+    let layers: [InferenceLayer]
+    let finalNorm: RMSNormLayer
+    let head: Parameter
+    let headBias: Parameter?
+    /// RoPE tables for the decoder positions of a request (same for every layer).
+    let ropeTables: (_ positions: [Int], _ requestLength: Int) -> RoPETables
+    /// Keys equal to this id are masked in decoder self-attention (Mu, baseline); nil for Llama.
+    let padID: Int32?
+    let vocabSize: Int
+    let kvWidth: Int
+    /// Mu's encoder, nil for decoder-only models.
+    let encoder: MuModel?
+
+    init(_ model: AnyModel) {
+        switch model {
+        case .mu(let m):
+            embedding = m.wte
+            layers = m.decoderBlocks.map {
+                InferenceLayer(selfNorm: $0.ln1, selfAttention: $0.causalAttn, crossNorm: $0.ln2, crossAttention: $0.crossAttn,
+                               mlpNorm: $0.ln3, mlp: .gelu(fc1: $0.mlp.fc1, fc2: $0.mlp.fc2))
+            }
+            finalNorm = m.lnF
+            head = m.wte
+            headBias = m.lmHeadBias
+            let c = m.config
+            ropeTables = { positions, _ in RoPETables(positions: positions, headDim: c.headDim, theta: c.ropeTheta) }
+            padID = Int32(c.padTokenID)
+            vocabSize = c.vocabSize
+            kvWidth = c.kvWidth
+            encoder = m
+        case .decoderOnly(let m):
+            embedding = m.wte
+            layers = m.blocks.map {
+                InferenceLayer(selfNorm: $0.ln1, selfAttention: $0.causalAttn, crossNorm: nil, crossAttention: nil,
+                               mlpNorm: $0.ln2, mlp: .gelu(fc1: $0.mlp.fc1, fc2: $0.mlp.fc2))
+            }
+            finalNorm = m.lnF
+            head = m.wte
+            headBias = m.lmHeadBias
+            let c = m.config.widths
+            ropeTables = { positions, _ in RoPETables(positions: positions, headDim: c.headDim, theta: c.ropeTheta) }
+            padID = Int32(c.padTokenID)
+            vocabSize = c.vocabSize
+            kvWidth = c.kvWidth
+            encoder = nil
+        case .llama(let m):
+            embedding = m.embedTokens
+            layers = m.layers.map {
+                InferenceLayer(selfNorm: $0.inputNorm, selfAttention: $0.attn, crossNorm: nil, crossAttention: nil,
+                               mlpNorm: $0.postAttentionNorm, mlp: .swiglu(gate: $0.gate, up: $0.up, down: $0.down))
+            }
+            finalNorm = m.norm
+            head = m.lmHead ?? m.embedTokens
+            headBias = nil
+            let c = m.config
+            ropeTables = { positions, total in c.ropeTables(positions: positions, totalLength: total) }
+            padID = nil
+            vocabSize = c.vocabSize
+            kvWidth = c.kvHeads * c.headDim
+            encoder = nil
+        }
+    }
+
+    func newSequence(capacity: Int) -> SequenceState {
+        SequenceState(layers: layers.count, kvWidth: kvWidth, capacity: capacity)
+    }
+
+    // MARK: Encoder (Mu)
+
+    /// Runs Mu's encoder once over `source` (unpadded; pad ids inside are masked as keys) and
+    /// stores every decoder layer's cross-attention K/V in `state`.
+    func encode(source: [Int32], into state: SequenceState) {
+        guard let mu = encoder else { return }
+        let c = mu.config
+        let mask = source.map { Int($0) != c.padTokenID ? UInt8(1) : 0 }
+        let allReal = !mask.contains(0)  // skip per-key mask checks when nothing is padding
+        let rope = RoPETables(positions: RoPETables.centredPositions(length: source.count), headDim: c.headDim,
+                              theta: mu.ropeTheta(length: source.count))
+        var x = Infer.embed(source, mu.wte)
+        let scratch = Tensor(uninitialized: [Attention.queryBlock * max(source.count, 1)])
+        for block in mu.encoderBlocks {
+            let h = Infer.rmsNorm(x, block.ln1)
+            let q = Infer.linear(h, block.attn.q), k = Infer.linear(h, block.attn.k), v = Infer.linear(h, block.attn.v)
+            RoPE.forward(q.data, q.data, tables: rope, rows: q.rows, heads: block.attn.heads)
+            RoPE.forward(k.data, k.data, tables: rope, rows: k.rows, heads: block.attn.kvHeads)
+            let a = Tensor(uninitialized: q.shape)
+            mask.withUnsafeBufferPointer { m in
+                Attention.inference(out: a.data, q: q.data, k: k.data, v: v.data, keyMask: allReal ? nil : m.baseAddress,
+                                    scratch: scratch.data,
+                                    queryLength: source.count, keyLength: source.count, kvStride: k.columns,
+                                    config: block.attn.config(causal: false, dropout: 0))
+            }
+            Infer.addInPlace(x, Infer.linear(a, block.attn.out))
+            Infer.addInPlace(x, Infer.mlp(Infer.rmsNorm(x, block.ln2), .gelu(fc1: block.mlp.fc1, fc2: block.mlp.fc2)))
+        }
+        x = Infer.rmsNorm(x, mu.lnE)
+        state.sourceMask = mask
+        state.sourceHasPadding = !allReal
+        state.crossKeys = layers.map { Infer.linear(x, $0.crossAttention!.k) }
+        state.crossValues = layers.map { Infer.linear(x, $0.crossAttention!.v) }
+    }
+
+    // MARK: Decoder step
+
+    /// Feeds new tokens to several sequences at once (prefill: one sequence, many tokens;
+    /// decode: many sequences, one token each) and returns the logits of each sequence's
+    /// last new token, [sequences, vocab]. Linear layers run once over all stacked rows;
+    /// attention runs per sequence against its own cache.
+    func step(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
+        precondition(states.count == tokens.count && !states.isEmpty)
+        let counts = tokens.map(\.count)
+        let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let allIDs = tokens.flatMap { $0 }
+        for (si, s) in states.enumerated() {
+            precondition(s.length + counts[si] <= s.capacity, "KV cache capacity \(s.capacity) exceeded")
+            if let padID { s.selfMask.append(contentsOf: tokens[si].map { $0 != padID ? 1 : 0 }) }
+        }
+        let tables = zip(states, counts).map { ropeTables(Array($0.length..<($0.length + $1)), requestLength) }
+        let x = Infer.embed(allIDs, embedding)
+        let maxKeys = max(states.map(\.capacity).max()!, states.map { $0.sourceMask.count }.max() ?? 0)
+        let scratch = Tensor(uninitialized: [min(Attention.queryBlock, counts.max()!) * maxKeys])
+
+        for (li, layer) in layers.enumerated() {
+            let attn = layer.selfAttention
+            let h = Infer.rmsNorm(x, layer.selfNorm)
+            let q = Infer.linear(h, attn.q), k = Infer.linear(h, attn.k), v = Infer.linear(h, attn.v)
+            let a = Tensor(uninitialized: q.shape)
+            let qWidth = q.columns
+            for (si, s) in states.enumerated() {
+                let r0 = starts[si], n = counts[si]
+                RoPE.forward(q.data + r0 * qWidth, q.data + r0 * qWidth, tables: tables[si], rows: n, heads: attn.heads)
+                RoPE.forward(k.data + r0 * kvWidth, k.data + r0 * kvWidth, tables: tables[si], rows: n, heads: attn.kvHeads)
+                (s.keys[li].data + s.length * kvWidth).update(from: k.data + r0 * kvWidth, count: n * kvWidth)
+                (s.values[li].data + s.length * kvWidth).update(from: v.data + r0 * kvWidth, count: n * kvWidth)
+                let keyCount = s.length + n
+                let run = { (mask: UnsafePointer<UInt8>?) in
+                    Attention.inference(out: a.data + r0 * qWidth, q: q.data + r0 * qWidth, k: s.keys[li].data,
+                                        v: s.values[li].data, keyMask: mask, scratch: scratch.data, queryLength: n,
+                                        keyLength: keyCount, kvStride: self.kvWidth, config: attn.config(causal: true, dropout: 0))
+                }
+                if padID != nil && s.selfMask.contains(0) { s.selfMask.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
+            }
+            Infer.addInPlace(x, Infer.linear(a, attn.out))
+
+            if let cross = layer.crossAttention, let crossNorm = layer.crossNorm {
+                let cq = Infer.linear(Infer.rmsNorm(x, crossNorm), cross.q)
+                let ca = Tensor(uninitialized: cq.shape)
+                for (si, s) in states.enumerated() {
+                    let r0 = starts[si], n = counts[si]
+                    s.sourceMask.withUnsafeBufferPointer { m in
+                        Attention.inference(out: ca.data + r0 * qWidth, q: cq.data + r0 * qWidth, k: s.crossKeys[li].data,
+                                            v: s.crossValues[li].data, keyMask: s.sourceHasPadding ? m.baseAddress : nil,
+                                            scratch: scratch.data,
+                                            queryLength: n, keyLength: s.sourceMask.count, kvStride: kvWidth,
+                                            config: cross.config(causal: false, dropout: 0))
+                    }
+                }
+                Infer.addInPlace(x, Infer.linear(ca, cross.out))
+            }
+            Infer.addInPlace(x, Infer.mlp(Infer.rmsNorm(x, layer.mlpNorm), layer.mlp))
+        }
+        for (s, n) in zip(states, counts) { s.advance(by: n) }
+
+        // Logits of the last new row of each sequence only.
+        let width = x.columns
+        let last = Tensor(uninitialized: [states.count, width])
+        for si in 0..<states.count { (last.data + si * width).update(from: x.data + (starts[si + 1] - 1) * width, count: width) }
+        let normed = Infer.rmsNorm(last, finalNorm)
+        return Infer.linear(normed, Linear(weight: head, bias: headBias))
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import SLMModels
+import SLMTensor
+import SLMTrain
+
+/// The engine figures: width 256, 4 query / 2 KV heads, qkv 256, MLP 1024, vocab 8192;
+/// Mu with 4 encoder + 2 decoder layers against the decoder-only baseline of equal parameters.
+/// scripts/bench/engine_bench.py measures the same configuration with PyTorch.
+enum EngineBench {
+    static func muConfig(dropout: Float) -> MuConfig {
+        var c = MuConfig(encoderLayers: 4, decoderLayers: 2, width: 256, qkvWidth: 256, heads: 4, kvHeads: 2,
+                         mlpWidth: 1024, vocabSize: 8192, dropout: dropout, bosTokenID: 1, eosTokenID: 2)
+        c.blockSize = 4096
+        return c
+    }
+
+    /// Peak resident memory since the last reset (VmHWM), in bytes.
+    static func peakMemory() -> Int64 {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int64($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+
+    /// Resets VmHWM to the current RSS (Linux: "5" into clear_refs).
+    static func resetPeakMemory() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    // MARK: Training
+
+    struct TrainFigure: Codable {
+        var model: String
+        var parameters: Int
+        var stepSeconds: Samples
+        var tokensPerSecond: Double
+        var gflopPerStep: Double
+        var gflopPerSecond: Double
+        var shareOfSgemmPeak: Double
+        var peakMemoryBytes: Int64
+        enum CodingKeys: String, CodingKey {
+            case model, parameters, stepSeconds = "step_seconds", tokensPerSecond = "tokens_per_s"
+            case gflopPerStep = "gflop_per_step", gflopPerSecond = "gflop_per_s", shareOfSgemmPeak = "share_of_sgemm_peak"
+            case peakMemoryBytes = "peak_memory_bytes"
+        }
+    }
+
+    struct TrainResult: Codable {
+        var machine: String
+        var blasThreads: Int
+        var batch: Int, source: Int, target: Int
+        var dropout: Float
+        var sgemmPeakGflops: Double
+        var figures: [TrainFigure]
+        enum CodingKeys: String, CodingKey {
+            case machine, blasThreads = "blas_threads", batch, source, target, dropout
+            case sgemmPeakGflops = "sgemm_peak_gflop_per_s", figures
+        }
+    }
+
+    /// cblas_sgemm's own rate on this machine: the best of a few 1024³ products.
+    static func sgemmPeak() -> Double {
+        let n = 1024
+        let a = Tensor(shape: [n, n], repeating: 0.5), b = Tensor(shape: [n, n], repeating: 0.25), c = Tensor(zeros: [n, n])
+        var best = 0.0
+        for _ in 0..<6 {
+            let s = Samples.measure(1) { Matmul.gemm(c.data, a.data, b.data, m: n, n: n, k: n, transB: true) }
+            best = max(best, 2 * Double(n * n * n) / s.median / 1e9)
+        }
+        return best
+    }
+
+    /// Matmul FLOPs of one forward pass (linear layers, attention products, lm_head);
+    /// a training step counts 3× (backward ≈ 2× forward).
+    static func forwardFlops(mu c: MuConfig, batch: Int, source: Int, target: Int) -> Double {
+        let d = Double(c.nEmbd), q = Double(c.qkvEmbd), kv = Double(c.kvWidth), m = Double(c.hiddenDim)
+        let es = Double(batch * source), dt = Double(batch * target)
+        let attnLinear = d * q + 2 * d * kv + q * d
+        let mlp = 2 * d * m
+        let H = Double(c.nHead), hd = Double(c.headDim), B = Double(batch), S = Double(source), T = Double(target)
+        var f = Double(c.nEncoderLayer) * (2 * es * (attnLinear + mlp) + 4 * B * H * S * S * hd)
+        let decoderLayer = 2 * dt * (attnLinear + mlp) + 4 * B * H * T * T * hd
+            + 2 * dt * (d * q + q * d) + 2 * es * (2 * d * kv) + 4 * B * H * T * S * hd
+        f += Double(c.nDecoderLayer) * decoderLayer
+        f += 2 * dt * d * Double(c.vocabSize)
+        return f
+    }
+
+    static func forwardFlops(baseline b: DecoderOnlyConfig, batch: Int, length: Int) -> Double {
+        let c = b.widths
+        let d = Double(c.nEmbd), q = Double(c.qkvEmbd), kv = Double(c.kvWidth), m = Double(c.hiddenDim)
+        let n = Double(batch * length), L = Double(length)
+        let layer = 2 * n * (d * q + 2 * d * kv + q * d + 2 * d * m) + 4 * Double(batch) * Double(c.nHead) * L * L * Double(c.headDim)
+        return Double(b.nLayer) * layer + 2 * n * d * Double(c.vocabSize)
+    }
+
+    static func train(batch: Int, source: Int, target: Int, steps: Int, dropout: Float) throws -> TrainResult {
+        let peak = sgemmPeak()
+        let mu = muConfig(dropout: dropout)
+        let baseline = DecoderOnlyConfig.matching(mu)
+        let tokens = Double(batch * (source + target))
+        let options = TrainingOptions(learningRate: 1e-4, schedule: .constant, maxGradNorm: 1.0, seed: 1)
+        var figures: [TrainFigure] = []
+
+        func measure(_ name: String, _ model: AnyModel, flops: Double, _ loss: @escaping (ForwardPass, inout SeededRNG) throws -> Variable) throws {
+            resetPeakMemory()
+            let trainer = Trainer(model: model, options: options)
+            for _ in 0..<2 { try trainer.trainStep(loss) }  // warm-up: first-touch allocations
+            let samples = try Samples.measure(steps) { try trainer.trainStep(loss) }
+            let gflop = 3 * flops / 1e9
+            figures.append(TrainFigure(
+                model: name, parameters: model.container.parameterCount, stepSeconds: samples,
+                tokensPerSecond: tokens / samples.median, gflopPerStep: gflop, gflopPerSecond: gflop / samples.median,
+                shareOfSgemmPeak: gflop / samples.median / peak, peakMemoryBytes: peakMemory()))
+        }
+
+        func ids(_ n: Int, _ rng: inout SeededRNG) -> [Int32] { (0..<n).map { _ in 3 + Int32(rng.next() % 8189) } }
+
+        let muModel = MuModel(config: mu, seed: 1)
+        try measure("mu 4+2", .mu(muModel), flops: forwardFlops(mu: mu, batch: batch, source: source, target: target)) { fp, rng in
+            let src = ids(batch * source, &rng), y = ids(batch * target, &rng)
+            var dec: [Int32] = []
+            for b in 0..<batch { dec += [1] + y[(b * target)..<((b + 1) * target - 1)] }
+            return try muModel.loss(source: src, decoderInput: dec, labels: y, batch: batch, fp)
+        }
+        let baseModel = DecoderOnlyModel(config: baseline, seed: 1)
+        let length = source + target
+        try measure("decoder-only \(baseline.nLayer) layers", .decoderOnly(baseModel),
+                    flops: forwardFlops(baseline: baseline, batch: batch, length: length)) { fp, rng in
+            let all = ids(batch * length, &rng)
+            var labels = [Int32](repeating: 0, count: all.count)
+            for b in 0..<batch {
+                for t in (source - 1)..<(length - 1) { labels[b * length + t] = all[b * length + t + 1] }
+            }
+            return try baseModel.loss(ids: all, labels: labels, batch: batch, ignoreIndex: 0, fp)
+        }
+        return TrainResult(machine: machineDescription(), blasThreads: Matmul.threadCount, batch: batch, source: source,
+                           target: target, dropout: dropout, sgemmPeakGflops: peak, figures: figures)
+    }
+
+    // MARK: Inference
+
+    struct InferFigure: Codable {
+        var model: String
+        var inputLength: Int
+        var firstTokenSeconds: Double
+        var decodeTokensPerSecond: Double
+        var peakMemoryBytes: Int64
+        enum CodingKeys: String, CodingKey {
+            case model, inputLength = "input_length", firstTokenSeconds = "first_token_s"
+            case decodeTokensPerSecond = "decode_tokens_per_s", peakMemoryBytes = "peak_memory_bytes"
+        }
+    }
+
+    struct InferResult: Codable {
+        var machine: String
+        var blasThreads: Int
+        var newTokens: Int
+        var figures: [InferFigure]
+        var large: InferFigure?
+        var largeParameters: Int?
+        enum CodingKeys: String, CodingKey {
+            case machine, blasThreads = "blas_threads", newTokens = "new_tokens", figures
+            case large = "mu_330m", largeParameters = "mu_330m_parameters"
+        }
+    }
+
+    /// First-token latency (encoder + first decoder step, or the prefill) and decode rate,
+    /// medians of `repetitions`; generation never stops early (no EOS).
+    static func inferOne(_ name: String, _ model: AnyModel, inputLength: Int, newTokens: Int, repetitions: Int) throws -> InferFigure {
+        let generator = Generator(model: model)
+        var rng = SeededRNG(seed: UInt64(inputLength))
+        let prompt = (0..<inputLength).map { _ in 3 + Int32(rng.next() % UInt64(model.vocabSize - 3)) }
+        resetPeakMemory()
+        let options = GenerationOptions(maxNewTokens: 1 + newTokens, eosIDs: [])
+        _ = try generator.generate(prompts: [prompt], options: options)  // warm-up
+        var firsts: [Double] = [], decodes: [Double] = []
+        for _ in 0..<repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var firstAt: UInt64 = 0
+            _ = try generator.generate(prompts: [prompt], options: options) { produced in
+                if produced == 1 { firstAt = DispatchTime.now().uptimeNanoseconds }
+            }
+            let end = DispatchTime.now().uptimeNanoseconds
+            firsts.append(Double(firstAt - start) / 1e9)
+            decodes.append(Double(newTokens) / (Double(end - firstAt) / 1e9))
+        }
+        let firstMedian = Samples(seconds: firsts).median, decodeMedian = Samples(seconds: decodes).median
+        return InferFigure(model: name, inputLength: inputLength, firstTokenSeconds: firstMedian,
+                           decodeTokensPerSecond: decodeMedian, peakMemoryBytes: peakMemory())
+    }
+
+    static func infer(lengths: [Int], newTokens: Int, repetitions: Int, large: Bool) throws -> InferResult {
+        let mu = muConfig(dropout: 0)
+        let muModel = AnyModel.mu(MuModel(config: mu, seed: 1))
+        let baseModel = AnyModel.decoderOnly(DecoderOnlyModel(config: DecoderOnlyConfig.matching(mu), seed: 1))
+        var figures: [InferFigure] = []
+        for length in lengths {
+            figures.append(try inferOne("mu 4+2", muModel, inputLength: length, newTokens: newTokens, repetitions: repetitions))
+            figures.append(try inferOne("decoder-only", baseModel, inputLength: length, newTokens: newTokens, repetitions: repetitions))
+        }
+        var result = InferResult(machine: machineDescription(), blasThreads: Matmul.threadCount, newTokens: newTokens, figures: figures)
+        if large {
+            // The released 330M shapes; weights N(0, 0.02) (timing does not depend on values).
+            let big = MuModel(config: MuConfig(), seed: 1)
+            result.largeParameters = big.parameterCount
+            result.large = try inferOne("mu 330M", .mu(big), inputLength: 256, newTokens: newTokens, repetitions: max(1, repetitions / 2))
+        }
+        return result
+    }
+}

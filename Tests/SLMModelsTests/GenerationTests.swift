@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import SLMModels
+import SLMTensor
+
+/// Greedy decoding by full recomputation on the tape (the seed's loop: the whole decoder on
+/// the whole prefix every step), the reference for the cached generator.
+func greedyByRecomputation(_ model: AnyModel, prompt: [Int32], maxNewTokens: Int, eos: Set<Int32>) throws -> [Int32] {
+    var out: [Int32] = []
+    for _ in 0..<maxNewTokens {
+        let fp = ForwardPass.inference()
+        let logits: Variable
+        switch model {
+        case .mu(let m):
+            logits = try m.logits(source: prompt, decoderInput: [Int32(m.config.bosTokenID)] + out, batch: 1, fp)
+        case .decoderOnly(let m):
+            logits = try m.logits(ids: prompt + out, batch: 1, fp)
+        case .llama(let m):
+            logits = try m.logits(ids: prompt + out, batch: 1, fp)
+        }
+        let z = fp.tape.value(logits)
+        let token = Int32(Sampler.argmax(z.data + (z.rows - 1) * z.columns, count: z.columns))
+        out.append(token)
+        if eos.contains(token) { break }
+    }
+    return out
+}
+
+/// Scales every weight so that tiny random models have well-separated logits (no argmax
+/// near-ties that float rounding could flip).
+func sharpen(_ model: ParameterContainer, by factor: Float) {
+    for p in model.parameters where p.shape.count == 2 {
+        Elementwise.scale(p.value.data, p.value.data, by: factor, count: p.value.count)
+    }
+}
+
+@Suite struct GenerationTests {
+    static let prompts: [[Int32]] = [[5, 17, 42, 9, 33, 12, 7], [8, 3], [60, 61, 62, 63, 4], [11]]
+
+    static func models() throws -> [(String, AnyModel)] {
+        let mu = try ModelFolder.load(Golden.root + "/mu")
+        let baseline = try ModelFolder.load(Golden.root + "/baseline")
+        let llama = try ModelFolder.load(Golden.root + "/llama")
+        let interleaved = MuModel(config: MuConfig(encoderLayers: 2, decoderLayers: 2, width: 24, qkvWidth: 16, heads: 4,
+                                                   kvHeads: 2, mlpWidth: 40, vocabSize: 64, isInterleaved: true), seed: 11)
+        sharpen(interleaved, by: 8)
+        let untied = LlamaModel(config: LlamaConfig(layers: 2, hidden: 24, intermediate: 40, heads: 6, kvHeads: 3,
+                                                    vocabSize: 64, tied: false), seed: 12)
+        sharpen(untied, by: 8)
+        return [("mu", mu), ("baseline", baseline), ("llama", llama), ("mu-v2 order", .mu(interleaved)), ("llama untied", .llama(untied))]
+    }
+
+    @Test func cachedGreedyEqualsFullRecomputationTokenForToken() throws {
+        for (name, model) in try Self.models() {
+            let generator = Generator(model: model)
+            let eos = Set(generator.defaultEOS)
+            let batched = try generator.generate(prompts: Self.prompts, options: GenerationOptions(maxNewTokens: 12))
+            for (i, prompt) in Self.prompts.enumerated() {
+                let reference = try greedyByRecomputation(model, prompt: prompt, maxNewTokens: 12, eos: eos)
+                #expect(batched[i] == reference, "\(name), prompt \(i): cached \(batched[i]) vs recomputed \(reference)")
+                let single = try generator.generate(prompts: [prompt], options: GenerationOptions(maxNewTokens: 12))
+                #expect(single[0] == reference, "\(name), prompt \(i) alone")
+            }
+            #expect(batched.contains { $0.count > 3 }, "\(name): outputs too short to mean much: \(batched)")
+        }
+    }
+
+    @Test func samplingIsSeededAndTopKOneIsGreedy() throws {
+        let model = try ModelFolder.load(Golden.root + "/mu")
+        let generator = Generator(model: model)
+        let sampled = GenerationOptions(maxNewTokens: 10, temperature: 1.3, topK: 20, seed: 7)
+        let a = try generator.generate(prompts: Self.prompts, options: sampled)
+        let b = try generator.generate(prompts: Self.prompts, options: sampled)
+        #expect(a == b)
+        var other = sampled
+        other.seed = 8
+        #expect(try generator.generate(prompts: Self.prompts, options: other) != a)
+        // A prompt's sample does not depend on the rest of the batch.
+        let alone = try generator.generate(prompts: [Self.prompts[0]], options: sampled)
+        #expect(alone[0] == a[0])
+        let greedy = try generator.generate(prompts: Self.prompts, options: GenerationOptions(maxNewTokens: 10))
+        let topOne = try generator.generate(prompts: Self.prompts,
+                                            options: GenerationOptions(maxNewTokens: 10, temperature: 0.7, topK: 1, seed: 3))
+        #expect(greedy == topOne)
+    }
+
+    @Test func stopsAtEOSAndRejectsBadRequests() throws {
+        let model = try ModelFolder.load(Golden.root + "/baseline")
+        let generator = Generator(model: model)
+        let free = try generator.generate(prompts: [[5, 6, 7]], options: GenerationOptions(maxNewTokens: 6))
+        #expect(free[0].count == 6)
+        // Declaring the first generated token an EOS stops right after it.
+        let stopped = try generator.generate(prompts: [[5, 6, 7]], options: GenerationOptions(maxNewTokens: 6, eosIDs: [free[0][0]]))
+        #expect(stopped[0] == [free[0][0]])
+        #expect(throws: InvalidTokenError.self) { try generator.generate(prompts: [[5, 64]]) }
+        #expect(throws: GenerationError.self) { try generator.generate(prompts: [[]]) }
+        #expect(throws: GenerationError.self) { try generator.generate(prompts: [[5]], options: GenerationOptions(topK: 0)) }
+    }
+}
