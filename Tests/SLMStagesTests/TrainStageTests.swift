@@ -87,6 +87,12 @@ import Testing
                 data: tokdec.shards
                 steps: 2
                 batch_size: 4
+              lm:
+                kind: train
+                architecture: llama
+                data: tokdec.shards
+                steps: 2
+                batch_size: 4
               tuned:
                 kind: train
                 architecture: mu
@@ -102,6 +108,7 @@ import Testing
         #expect(base.architecture == "mu_decoder_only")
         let ratio = Double(base.parameterCount) / Double(mu.parameterCount)
         #expect(abs(ratio - 1) < 0.05, "decoder \(base.parameterCount) vs mu \(mu.parameterCount)")
+        #expect(try store.resolve("tr-lm").architecture == "llama")
         #expect(tuned.lineage.contains { $0.relation == .initialization && $0.digest == mu.digest })
     }
 
