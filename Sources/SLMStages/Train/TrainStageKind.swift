@@ -128,7 +128,10 @@ public struct TrainStageKind: StageKind {
             for first in stride(from: 0, to: min(validation.count, settings.batchSize * settings.evalBatches), by: settings.batchSize) {
                 let rows = Array(first..<min(first + settings.batchSize, validation.count))
                 let fp = ForwardPass(tape: Tape(training: false), trainable: false)
-                let loss = try TrainModelBuilder.loss(model, batch(validation, rows: rows), fp)
+                let loss: Variable
+                do { loss = try TrainModelBuilder.loss(model, batch(validation, rows: rows), fp) } catch {
+                    throw StageFailure("\(stage): validation records \(first)..<\(first + rows.count): \(error)")
+                }
                 total += Double(fp.tape.value(loss)[0])
                 batches += 1
             }

@@ -7,6 +7,11 @@ public enum Parallel {
     /// Swift workers for parallel loops (the machine's cores).
     public static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// OpenBLAS's thread count is process-wide: parallel regions on several threads at once
+    /// (two trainings in one process) must not save each other's "1" and restore it, which
+    /// left BLAS single-threaded for good. Counted: the first region in saves, the last out restores.
+    static let singleThreadedBLAS = BLASThreadGuard()
+
     /// Runs `body(worker, i)` for every i in 0..<count, splitting the range into contiguous
     /// chunks over the workers; OpenBLAS runs single-threaded meanwhile and gets its thread
     /// count back afterwards. Sequential (BLAS threads untouched) when there is one chunk.
@@ -16,9 +21,8 @@ public enum Parallel {
             for i in 0..<count { body(0, i) }
             return
         }
-        let blasThreads = Matmul.threadCount
-        Matmul.setThreadCount(1)
-        defer { Matmul.setThreadCount(blasThreads) }
+        singleThreadedBLAS.enter()
+        defer { singleThreadedBLAS.leave() }
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: chunks) { w in
@@ -55,5 +59,29 @@ extension Parallel {
                 if start < end { run(w, start..<end) }
             }
         }
+    }
+}
+
+/// Reference-counted "OpenBLAS on one thread" for overlapping parallel regions.
+final class BLASThreadGuard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var regions = 0
+    private var saved = 1
+
+    func enter() {
+        lock.lock()
+        defer { lock.unlock() }
+        if regions == 0 {
+            saved = Matmul.threadCount
+            Matmul.setThreadCount(1)
+        }
+        regions += 1
+    }
+
+    func leave() {
+        lock.lock()
+        defer { lock.unlock() }
+        regions -= 1
+        if regions == 0 { Matmul.setThreadCount(saved) }
     }
 }
