@@ -1,0 +1,139 @@
+import Foundation
+import SLMCore
+import SLMModels
+import SLMPipeline
+import SLMTensor
+
+/// Architectures the train stage builds.
+enum TrainArchitecture: String, CaseIterable {
+    case mu, decoder, llama
+
+    /// The shard layout this architecture trains on.
+    var layout: TokenShards.Layout { self == .mu ? .encoderDecoder : .decoderOnly }
+}
+
+/// Builds the model a train stage starts from: a fresh one from `config` (tiny defaults,
+/// vocabulary and special ids from the shards), a decoder-only baseline sized to another
+/// train stage's model (`same_params_as`), or a copy of another train stage's model (`init`).
+enum TrainModelBuilder {
+    /// Label value the decoder-only losses skip.
+    static let ignoreIndex: Int32 = -100
+
+    /// Tiny defaults per architecture (seed field names), for quick pipelines and tests.
+    static func defaults(_ architecture: TrainArchitecture) -> [String: JSONValue] {
+        switch architecture {
+        case .mu:
+            return ["n_encoder_layer": 2, "n_decoder_layer": 1, "n_embd": 64, "qkv_embd": 64, "n_head": 4, "n_kv_head": 2,
+                    "hidden_dim": 128, "dropout": .double(0), "block_size": 512]
+        case .decoder:
+            return ["n_layer": 3, "n_embd": 64, "qkv_embd": 64, "n_head": 4, "n_kv_head": 2, "hidden_dim": 128,
+                    "dropout": .double(0), "block_size": 512]
+        case .llama:
+            return ["num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
+                    "num_key_value_heads": 2, "tie_word_embeddings": true, "max_position_embeddings": 1024]
+        }
+    }
+
+    static func build(_ architecture: TrainArchitecture, config: [String: JSONValue], sameParamsAs: String?, initFrom: String?,
+                      shards: TokenShards, seed: UInt64, stage: String) throws -> AnyModel {
+        if let initFrom {
+            let model: AnyModel
+            do { model = try ModelFolder.load(initFrom) } catch {
+                throw StageFailure("\(stage): 'init' \(initFrom): \(error)")
+            }
+            let matches: Bool
+            switch (architecture, model) {
+            case (.mu, .mu), (.decoder, .decoderOnly), (.llama, .llama): matches = true
+            default: matches = false
+            }
+            guard matches else {
+                throw StageFailure("\(stage): 'init' holds a \(model.modelType) model, but architecture is \(architecture.rawValue)")
+            }
+            guard model.vocabSize == shards.vocabSize else {
+                throw StageFailure("\(stage): 'init' has a vocabulary of \(model.vocabSize), the data's tokenizer \(shards.vocabSize)")
+            }
+            return model
+        }
+        // The shards decide vocabulary and special ids; the model must agree with its data.
+        var special: [String: JSONValue] = ["vocab_size": .int(Int64(shards.vocabSize)), "pad_token_id": .int(Int64(shards.padID)),
+                                            "eos_token_id": .int(Int64(shards.eosID))]
+        special["bos_token_id"] = .int(Int64(shards.bosID ?? shards.padID))
+        var merged = defaults(architecture).merging(config) { $1 }.merging(special) { $1 }
+        if let sameParamsAs {
+            let reference = try referenceConfig(sameParamsAs, stage: stage)
+            merged = try fields(of: reference).merging(special) { $1 }
+        }
+        let data = Data(JSONValue.object(merged).canonicalText.utf8)
+        do {
+            switch architecture {
+            case .mu:
+                let c = try JSONDecoder().decode(MuConfig.self, from: data)
+                return .mu(MuModel(config: c, seed: seed))
+            case .decoder:
+                if sameParamsAs != nil {
+                    let widths = try JSONDecoder().decode(MuConfig.self, from: data)
+                    return .decoderOnly(DecoderOnlyModel(config: baseline(matching: widths), seed: seed))
+                }
+                let c = try JSONDecoder().decode(DecoderOnlyConfig.self, from: data)
+                if let problem = c.widths.validationProblem { throw StageFailure("\(stage): config: \(problem)") }
+                return .decoderOnly(DecoderOnlyModel(config: c, seed: seed))
+            case .llama:
+                let c = try JSONDecoder().decode(LlamaConfig.self, from: data)
+                return .llama(LlamaModel(config: c, seed: seed))
+            }
+        } catch let failure as StageFailure {
+            throw failure
+        } catch {
+            throw StageFailure("\(stage): config: \(JSONFiles.describe(error))")
+        }
+    }
+
+    /// The decoder-only baseline at a Mu's parameter count: Mu's widths at the nearest depth
+    /// (`DecoderOnlyConfig.matching`); when a whole block is too coarse a step (small models:
+    /// the count is more than 1% off), the MLP width is then set to close the gap.
+    static func baseline(matching mu: MuConfig) -> DecoderOnlyConfig {
+        var config = DecoderOnlyConfig.matching(mu)
+        let target = mu.parameterCount
+        guard abs(Double(config.parameterCount - target)) > 0.01 * Double(target), config.nLayer > 0 else { return config }
+        // parameterCount is linear in hidden_dim: each unit adds (2·d + 1) per layer.
+        var zero = config
+        zero.widths.hiddenDim = 0
+        let perUnit = config.nLayer * (2 * mu.nEmbd + 1)
+        let hidden = Int((Double(target - zero.parameterCount) / Double(perUnit)).rounded())
+        if hidden >= 1 { config.widths.hiddenDim = hidden }
+        return config
+    }
+
+    /// The Mu config of another train stage's model folder (`same_params_as`).
+    private static func referenceConfig(_ folder: String, stage: String) throws -> MuConfig {
+        guard let data = FileManager.default.contents(atPath: folder + "/config.json") else {
+            throw StageFailure("\(stage): 'same_params_as' names \(folder), which holds no config.json (is it a train stage?)")
+        }
+        guard let type = (try? JSONDecoder().decode(JSONValue.self, from: data))?.objectValue?["model_type"]?.stringValue, type == "mu" else {
+            throw StageFailure("\(stage): 'same_params_as' must name a train stage with architecture mu")
+        }
+        do { return try JSONDecoder().decode(MuConfig.self, from: data) } catch {
+            throw StageFailure("\(stage): 'same_params_as' \(folder)/config.json: \(JSONFiles.describe(error))")
+        }
+    }
+
+    private static func fields(of config: MuConfig) throws -> [String: JSONValue] {
+        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(config)).objectValue ?? [:]
+    }
+
+    /// The model's loss on one batch.
+    static func loss(_ model: AnyModel, _ batch: TokenBatch, _ fp: ForwardPass) throws -> Variable {
+        switch model {
+        case .mu(let m):
+            return try m.loss(source: batch.source, decoderInput: batch.input, labels: batch.labels, batch: batch.rows, fp)
+        case .decoderOnly(let m):
+            return try m.loss(ids: batch.input, labels: batch.labels, batch: batch.rows, ignoreIndex: ignoreIndex, fp)
+        case .llama(let m):
+            return try m.loss(ids: batch.input, labels: batch.labels, batch: batch.rows, ignoreIndex: ignoreIndex, fp)
+        }
+    }
+
+    static func parameterCount(_ model: AnyModel) -> Int {
+        model.container.parameters.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import SLMCore
+import SLMModels
+import SLMPipeline
+import SLMTensor
+import SLMTrain
+
+/// `kind: train`: trains a Mu encoder–decoder, the decoder-only baseline or a Llama on a
+/// tokenize stage's shards, with the seed's optimizer (AdamW, warmup + cosine, clipping,
+/// accumulation). Checkpoints go to the stage's state folder every `checkpoint_interval`
+/// steps, so a rerun after a kill resumes from the last one and ends bit for bit where an
+/// uninterrupted run would. The model folder is the output; the model is also registered in
+/// the workspace's zoo as `<pipeline>-<stage>:latest` (docs/pipelines.md, train).
+public struct TrainStageKind: StageKind {
+    public init() {}
+
+    public let name = "train"
+    public let version = 1
+    public let summary = "train a Mu, decoder-only or Llama model on tokenized shards"
+    public let fixedOutputs = ["model"]
+    public let parameters: [ParameterSchema] = [
+        ParameterSchema("architecture", .string, required: true, help: "mu (encoder-decoder), decoder (decoder-only baseline) or llama"),
+        ParameterSchema("config", .map(.any), default: .object([:]), help: "config fields of the architecture (seed names); tiny defaults"),
+        ParameterSchema("same_params_as", .stageOutput, default: .null, help: "a mu train stage: size a decoder baseline to its parameter count"),
+        ParameterSchema("data", .stageOutput, required: true, help: "a tokenize stage (its shards)"),
+        ParameterSchema("init", .stageOutput, default: .null, help: "a train stage whose model to fine-tune"),
+        ParameterSchema("steps", .integer, default: 100, help: "optimizer steps"),
+        ParameterSchema("batch_size", .integer, default: 8, help: "records per micro-batch"),
+        ParameterSchema("accumulation", .integer, default: 1, help: "micro-batches per optimizer step"),
+        ParameterSchema("lr", .number, default: .double(1e-3), help: "peak learning rate"),
+        ParameterSchema("weight_decay", .number, default: .double(0.01), help: "AdamW decoupled weight decay (rank ≥ 2 tensors)"),
+        ParameterSchema("betas", .list(.number), default: [.double(0.9), .double(0.98)], help: "AdamW β₁, β₂"),
+        ParameterSchema("eps", .number, default: .double(1e-8), help: "AdamW ε"),
+        ParameterSchema("schedule", .string, default: "cosine", help: "cosine (linear warmup then cosine to 0) or constant"),
+        ParameterSchema("warmup_steps", .integer, default: 0, help: "warmup steps of the cosine schedule"),
+        ParameterSchema("grad_clip", .number, default: .double(1.0), help: "global gradient-norm clip (0: none)"),
+        ParameterSchema("eval_interval", .integer, default: 0, help: "validation loss every N steps (0: only at the end)"),
+        ParameterSchema("eval_batches", .integer, default: 8, help: "validation batches per evaluation"),
+        ParameterSchema("checkpoint_interval", .integer, default: 50, help: "checkpoint every N steps (0: none)"),
+        ParameterSchema("seed", .integer, default: 1337, help: "seeds initialisation, data order and dropout"),
+        ParameterSchema("register", .boolean, default: true, help: "register the model in the workspace zoo"),
+    ]
+
+    public func validate(_ parameters: [String: JSONValue], locations: [String: SourceLocation]) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        let p = StageParameters(values: parameters)
+        checkChoice(parameters, "architecture", TrainArchitecture.allCases.map(\.rawValue), locations: locations, into: &problems)
+        checkChoice(parameters, "schedule", ["cosine", "constant"], locations: locations, into: &problems)
+        checkRange(parameters, "steps", 1...1e9, locations: locations, into: &problems)
+        checkRange(parameters, "batch_size", 1...1e6, locations: locations, into: &problems)
+        checkRange(parameters, "accumulation", 1...1e6, locations: locations, into: &problems)
+        checkRange(parameters, "lr", 0...10, locations: locations, into: &problems)
+        checkRange(parameters, "weight_decay", 0...10, locations: locations, into: &problems)
+        checkRange(parameters, "eps", 0...1, locations: locations, into: &problems)
+        checkRange(parameters, "warmup_steps", 0...1e9, locations: locations, into: &problems)
+        checkRange(parameters, "grad_clip", 0...1e9, locations: locations, into: &problems)
+        checkRange(parameters, "eval_interval", 0...1e9, locations: locations, into: &problems)
+        checkRange(parameters, "eval_batches", 1...1e9, locations: locations, into: &problems)
+        checkRange(parameters, "checkpoint_interval", 0...1e9, locations: locations, into: &problems)
+        checkRange(parameters, "seed", 0...9e15, locations: locations, into: &problems)
+        let betas = parameters["betas"]?.arrayValue?.compactMap(\.doubleValue) ?? [0.9, 0.98]
+        if betas.count != 2 || !betas.allSatisfy({ $0 >= 0 && $0 < 1 }) {
+            problems.append(Diagnostic("'betas' must be two numbers in [0, 1)", at: locations["betas"]))
+        }
+        if p.isSet("same_params_as") {
+            if p.string("architecture", "") != "decoder" {
+                problems.append(Diagnostic("'same_params_as' sizes a decoder-only baseline: it needs architecture: decoder", at: locations["same_params_as"]))
+            }
+            if !(parameters["config"]?.objectValue?.isEmpty ?? true) {
+                problems.append(Diagnostic("give 'config' or 'same_params_as', not both", at: locations["config"]))
+            }
+        }
+        if p.isSet("init") && p.isSet("same_params_as") {
+            problems.append(Diagnostic("'init' fine-tunes an existing model: drop 'same_params_as'", at: locations["init"]))
+        }
+        return problems
+    }
+
+    public func run(_ invocation: StageInvocation) throws -> StageOutcome {
+        let stage = "stage '\(invocation.stage)' (key \(invocation.key.hex.prefix(12)))"
+        let p = StageParameters(values: invocation.parameters)
+        guard let architecture = TrainArchitecture(rawValue: p.string("architecture", "")) else {
+            throw StageFailure("\(stage): unknown architecture '\(p.string("architecture", ""))'")
+        }
+        guard let modelFolder = invocation.outputs["model"], let shardFolder = invocation.inputs["data"]?.first else {
+            throw StageFailure("\(stage): missing the data input or the model output")
+        }
+        let shards = try TokenShards(folder: shardFolder, stage: stage)
+        guard shards.layout == architecture.layout else {
+            throw StageFailure("\(stage): 'data' holds \(shards.layout.rawValue) shards, but architecture \(architecture.rawValue) trains on \(architecture.layout.rawValue) shards (set layout: \(architecture.layout.rawValue) on the tokenize stage)")
+        }
+        let log = StageLog(path: invocation.logPath)
+        let settings = TrainSettings(p)
+        let checkpoints = invocation.stateDirectory + "/checkpoints"
+
+        // Resume from the last checkpoint under this key, or start fresh.
+        let trainer: Trainer
+        var curve = LossCurve()
+        if let latest = Trainer.latestCheckpoint(in: checkpoints), FileManager.default.fileExists(atPath: latest) {
+            do {
+                trainer = try Trainer.resume(from: latest)
+                curve = try LossCurve.load(LossCurve.checkpointPath(checkpoints, step: trainer.step))
+            } catch {
+                throw StageFailure("\(stage): cannot resume from \(latest): \(error) (delete \(invocation.stateDirectory) to start over)")
+            }
+            log.write("resuming from step \(trainer.step) (\(latest))")
+            invocation.progress("resuming from step \(trainer.step)")
+        } else {
+            let model = try TrainModelBuilder.build(
+                architecture, config: invocation.parameters["config"]?.objectValue ?? [:],
+                sameParamsAs: invocation.inputs["same_params_as"]?.first, initFrom: invocation.inputs["init"]?.first,
+                shards: shards, seed: settings.seed, stage: stage)
+            trainer = Trainer(model: model, options: settings.options)
+            log.write("training \(model.modelType) with \(TrainModelBuilder.parameterCount(model)) parameters from step 0")
+        }
+        let model = trainer.model
+        let parameterCount = TrainModelBuilder.parameterCount(model)
+        let start = shards.bosID ?? shards.padID
+
+        func batch(_ split: TokenShards.Split, rows: [Int]) -> TokenBatch {
+            architecture == .mu
+                ? TokenBatch.encoderDecoder(split, rows: rows, pad: shards.padID, start: start)
+                : TokenBatch.decoderOnly(split, rows: rows, pad: shards.padID, ignore: TrainModelBuilder.ignoreIndex)
+        }
+        func validationLoss() throws -> Double? {
+            guard let validation = shards.validation, validation.count > 0 else { return nil }
+            var total = 0.0, batches = 0
+            for first in stride(from: 0, to: min(validation.count, settings.batchSize * settings.evalBatches), by: settings.batchSize) {
+                let rows = Array(first..<min(first + settings.batchSize, validation.count))
+                let fp = ForwardPass(tape: Tape(training: false), trainable: false)
+                let loss: Variable
+                do { loss = try TrainModelBuilder.loss(model, batch(validation, rows: rows), fp) } catch {
+                    throw StageFailure("\(stage): validation records \(first)..<\(first + rows.count): \(error)")
+                }
+                total += Double(fp.tape.value(loss)[0])
+                batches += 1
+            }
+            return batches > 0 ? total / Double(batches) : nil
+        }
+
+        let clock = Date()
+        var tokensSeen = 0, lastLoss = curve.train.last?.loss ?? .nan
+        let firstStep = trainer.step
+        while trainer.step < settings.steps {
+            let report: StepReport
+            do {
+                report = try trainer.trainStep { fp, rng in
+                    let rows = (0..<settings.batchSize).map { _ in Int(rng.next() % UInt64(shards.train.count)) }
+                    let b = batch(shards.train, rows: rows)
+                    tokensSeen += b.tokens
+                    return try TrainModelBuilder.loss(model, b, fp)
+                }
+            } catch {
+                throw StageFailure("\(stage): step \(trainer.step + 1): \(error)")
+            }
+            lastLoss = report.loss
+            curve.train.append(.init(step: report.step, loss: report.loss))
+            let elapsed = Date().timeIntervalSince(clock)
+            let rate = elapsed > 0 ? Double(tokensSeen) / elapsed : 0
+            let eta = Double(settings.steps - report.step) * elapsed / Double(max(1, report.step - firstStep))
+            var line = String(format: "step %d/%d loss %.4f lr %.2e tok/s %.0f ETA %.0fs", report.step, settings.steps, report.loss,
+                              report.learningRate, rate, eta)
+            if settings.evalInterval > 0 && report.step % settings.evalInterval == 0 && report.step < settings.steps,
+               let v = try validationLoss() {
+                curve.validation.append(.init(step: report.step, loss: v))
+                line += String(format: " val %.4f", v)
+            }
+            invocation.progress(line)
+            log.write(line)
+            if settings.checkpointInterval > 0 && report.step % settings.checkpointInterval == 0 && report.step < settings.steps {
+                do {
+                    // The curve first: a checkpoint that exists always has its curve.
+                    try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
+                    try curve.save(LossCurve.checkpointPath(checkpoints, step: report.step))
+                    try trainer.saveCheckpoint(in: checkpoints)
+                } catch {
+                    throw StageFailure("\(stage): writing the checkpoint at step \(report.step): \(error)")
+                }
+                log.write("checkpoint at step \(report.step)")
+            }
+        }
+        let validation = try validationLoss()
+        if let validation { curve.validation.append(.init(step: trainer.step, loss: validation)) }
+        let elapsed = Date().timeIntervalSince(clock)
+
+        do {
+            try ModelFolder.save(model, to: modelFolder)
+            let tokenizer = (shardFolder as NSString).deletingLastPathComponent + "/tokenizer/tokenizer.json"
+            try FileManager.default.copyItem(atPath: tokenizer, toPath: modelFolder + "/" + ModelFolder.tokenizerFile)
+            try curve.save(modelFolder + "/" + LossCurve.fileName)
+        } catch {
+            throw StageFailure("\(stage): writing the model folder \(modelFolder): \(error)")
+        }
+        var metrics: [String: JSONValue] = [
+            "final_train_loss": lastLoss.isFinite ? .double(lastLoss) : .null, "parameter_count": .int(Int64(parameterCount)),
+            "steps": .int(Int64(trainer.step)), "tokens_per_second": .double(elapsed > 0 ? Double(tokensSeen) / elapsed : 0),
+            "loss_curve": .array(curve.train.map { .array([.int(Int64($0.step)), $0.loss.isFinite ? .double($0.loss) : .null]) }),
+            "validation_curve": .array(curve.validation.map { .array([.int(Int64($0.step)), $0.loss.isFinite ? .double($0.loss) : .null]) }),
+        ]
+        metrics["validation_loss"] = validation.flatMap { $0.isFinite ? .double($0) : nil } ?? .null
+        if p.values["register"]?.boolValue ?? true {
+            let reference = try TrainZooRegistration.register(
+                modelFolder: modelFolder, invocation: invocation, shards: shards, metrics: metrics, seed: settings.seed, stage: stage)
+            metrics["zoo_model"] = .string(reference)
+            log.write("registered in the zoo as \(reference)")
+        }
+        return StageOutcome(metrics: metrics)
+    }
+}
+
+/// The optimizer and loop settings read from the stage's parameters.
+struct TrainSettings {
+    let steps, batchSize, evalInterval, evalBatches, checkpointInterval: Int
+    let seed: UInt64
+    let options: TrainingOptions
+
+    init(_ p: StageParameters) {
+        steps = p.int("steps", 100)
+        batchSize = p.int("batch_size", 8)
+        evalInterval = p.int("eval_interval", 0)
+        evalBatches = p.int("eval_batches", 8)
+        checkpointInterval = p.int("checkpoint_interval", 50)
+        seed = UInt64(max(0, p.int("seed", 1337)))
+        let betas = p.values["betas"]?.arrayValue?.compactMap(\.doubleValue) ?? [0.9, 0.98]
+        let clip = p.double("grad_clip", 1)
+        options = TrainingOptions(
+            learningRate: p.double("lr", 1e-3),
+            schedule: p.string("schedule", "cosine") == "cosine" ? .warmupCosine(warmup: p.int("warmup_steps", 0), total: steps) : .constant,
+            adam: .init(beta1: betas.first ?? 0.9, beta2: betas.count > 1 ? betas[1] : 0.98, eps: p.double("eps", 1e-8),
+                        weightDecay: p.double("weight_decay", 0.01)),
+            maxGradNorm: clip > 0 ? clip : nil, accumulation: p.int("accumulation", 1), seed: seed)
+    }
+}
+
+/// Per-step training losses and the validation losses, kept with every checkpoint so a
+/// resumed run reports the whole curve.
+struct LossCurve: Codable {
+    struct Point: Codable { var step: Int; var loss: Double }
+    static let fileName = "loss_curve.json"
+    var train: [Point] = []
+    var validation: [Point] = []
+
+    /// Beside the checkpoint folder of `step` (written before it, so it is there when the folder is).
+    static func checkpointPath(_ root: String, step: Int) -> String { root + String(format: "/step-%08d.", step) + fileName }
+
+    static func load(_ path: String) throws -> LossCurve {
+        guard FileManager.default.fileExists(atPath: path) else { return LossCurve() }
+        return try JSONFiles.decode(LossCurve.self, from: try Data(contentsOf: URL(fileURLWithPath: path)), path: path)
+    }
+
+    func save(_ path: String) throws { try AtomicFile.write(try JSONFiles.encode(self), to: path) }
+}
+
+/// Appends lines to the stage's log.
+struct StageLog {
+    let path: String
+
+    func write(_ line: String) {
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data((line + "\n").utf8))
+    }
+}
