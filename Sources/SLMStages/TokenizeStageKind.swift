@@ -15,6 +15,8 @@ public struct TokenizeStageKind: StageKind {
     public let version = 1
     public let summary = "tokenize source/target records into packed token shards"
     public let fixedOutputs = ["shards", "tokenizer"]
+    /// `data: tok` means the shards; the tokenizer is `tok.tokenizer`.
+    public let primaryOutput: String? = "shards"
     public let parameters: [ParameterSchema] = [
         ParameterSchema("data", .stageOutput, default: .null, help: "a stage whose output folder holds train.jsonl [validation.jsonl, test.jsonl]"),
         ParameterSchema("data_dir", .inputPath, default: .null, help: "a workspace folder holding train.jsonl [validation.jsonl, test.jsonl]"),

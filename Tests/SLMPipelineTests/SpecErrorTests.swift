@@ -98,6 +98,22 @@ import Testing
         #expect(diagnostic.location?.line == 7)
     }
 
+    @Test func bareReferenceToAStageWithSeveralOutputsNeedsAPrimary() throws {
+        let diagnostic = try only("""
+            slmflow: 1
+            stages:
+              a:
+                kind: command
+                cmd: [true]
+                outs: [x.txt, y.txt]
+              b:
+                kind: count
+                from: [a]
+            """)
+        #expect(diagnostic.message == "stage 'a' has 2 outputs; say which one")
+        #expect(diagnostic.hint == "write one of: a.x.txt, a.y.txt")
+    }
+
     @Test func twoStagesWritingOneOut() throws {
         let diagnostic = try only("""
             slmflow: 1

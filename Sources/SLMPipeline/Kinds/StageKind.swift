@@ -14,6 +14,8 @@ public protocol StageKind: Sendable {
     var parameters: [ParameterSchema] { get }
     /// Outputs the kind always writes, placed at `out/<pipeline>/<stage>/<name>`.
     var fixedOutputs: [String] { get }
+    /// The output a bare reference (`data: tok`) means when the kind has several.
+    var primaryOutput: String? { get }
     /// Checks beyond types (a non-empty command, a positive step count, …).
     func validate(_ parameters: [String: JSONValue], locations: [String: SourceLocation]) -> [Diagnostic]
     func run(_ invocation: StageInvocation) throws -> StageOutcome
@@ -21,6 +23,7 @@ public protocol StageKind: Sendable {
 
 extension StageKind {
     public var fixedOutputs: [String] { [] }
+    public var primaryOutput: String? { nil }
     public func validate(_ parameters: [String: JSONValue], locations: [String: SourceLocation]) -> [Diagnostic] { [] }
 }
 

@@ -92,6 +92,11 @@ struct GraphBuilder {
             }
             return (output.path, target.name)
         }
+        if target.outputs.count > 1, let primary = target.kind.primaryOutput,
+            let output = target.outputs.first(where: { $0.name == primary })
+        {
+            return (output.path, target.name)
+        }
         guard target.outputs.count == 1 else {
             problems.append(Diagnostic(
                 "stage '\(target.name)' has \(target.outputs.count) outputs; say which one", at: location,
