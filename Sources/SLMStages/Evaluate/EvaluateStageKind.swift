@@ -20,7 +20,7 @@ public struct EvaluateStageKind: StageKind {
         ParameterSchema("models", .list(.stageOutput), required: true, help: "train/distill stages whose model folders to evaluate"),
         ParameterSchema("data", .stageOutput, required: true, help: "a synth-qa or fetch-dataset stage (its record folder)"),
         ParameterSchema("split", .string, default: "test", help: "the split to evaluate: train, validation or test"),
-        ParameterSchema("task", .string, default: "squad2", help: "squad2 (exact, f1), rouge (rouge1/2/L) or bleu (bleu4)"),
+        ParameterSchema("task", .string, default: "squad2", help: "squad2 (exact, f1), rouge (rouge1, rouge2, rougeL) or bleu (CodeXGLUE BLEU-4)"),
         ParameterSchema("limit", .integer, default: .null, help: "at most this many examples (the first of the split)"),
         ParameterSchema("batch_size", .integer, default: 16, help: "prompts decoded together"),
         ParameterSchema("max_new_tokens", .integer, default: 32, help: "generated tokens per example, EOS included"),

@@ -8,8 +8,8 @@ struct TaskScore: Sendable, Equatable {
     var metric: String
     var value: Double
     var higherIsBetter = true
-    /// A column of the comparison table (the paper's numbers); the SQuAD v2 HasAns/NoAns
-    /// breakdowns are kept in the stage's metrics and the zoo, not the table.
+    /// A column of the comparison table; the SQuAD v2 HasAns/NoAns breakdowns and rougeLsum
+    /// are kept in the stage's metrics and the zoo, not the table.
     var headline = true
 }
 
@@ -18,10 +18,10 @@ struct TaskScore: Sendable, Equatable {
 /// squad2: a prediction equal (after the official answer normalisation) to the data's
 /// unanswerable target — the text the model was trained to say for a question the context
 /// does not answer — counts as the empty answer, which is what SQuAD v2 scores against
-/// no-answer questions. Reported: `exact` and `f1` (0–100) overall, and `has_ans_*` /
-/// `no_ans_*` when that subset is non-empty.
-/// rouge: mean `rouge1`, `rouge2`, `rougeL` F-measures (× 100). bleu: `bleu4`, the
-/// CodeXGLUE smoothed sentence BLEU-4 averaged (× 100).
+/// no-answer questions. Reported: `exact` and `f1` (0–100, the official script's scale)
+/// overall, and `HasAns_*` / `NoAns_*` when that subset is non-empty.
+/// rouge: mean `rouge1`, `rouge2`, `rougeL` (and `rougeLsum`) F-measures, 0–1 as
+/// rouge-score and the paper. bleu: `bleu`, the CodeXGLUE smoothed BLEU-4 (0–100).
 enum PredictionScorer {
     /// The text SQuAD v2 scores: "" for the unanswerable target, else the prediction.
     static func squadAnswer(_ prediction: String, unanswerableTarget: String) -> String {
@@ -44,25 +44,25 @@ enum PredictionScorer {
             guard let report = SQuADv2.evaluate(items) else { throw StageFailure("no SQuAD v2 examples to score") }
             var scores = [TaskScore(metric: "exact", value: report.overall.exact), TaskScore(metric: "f1", value: report.overall.f1)]
             if let has = report.hasAnswer {
-                scores += [TaskScore(metric: "has_ans_exact", value: has.exact, headline: false),
-                           TaskScore(metric: "has_ans_f1", value: has.f1, headline: false)]
+                scores += [TaskScore(metric: "HasAns_exact", value: has.exact, headline: false),
+                           TaskScore(metric: "HasAns_f1", value: has.f1, headline: false)]
             }
             if let none = report.noAnswer {
-                scores += [TaskScore(metric: "no_ans_exact", value: none.exact, headline: false),
-                           TaskScore(metric: "no_ans_f1", value: none.f1, headline: false)]
+                scores += [TaskScore(metric: "NoAns_exact", value: none.exact, headline: false),
+                           TaskScore(metric: "NoAns_f1", value: none.f1, headline: false)]
             }
             return scores
         case .rouge:
             guard let means = Rouge.meanFMeasures(targets: examples.map { $0.references.first ?? "" }, predictions: predictions) else {
                 throw StageFailure("no ROUGE examples to score")
             }
-            return [TaskScore(metric: "rouge1", value: 100 * means.rouge1), TaskScore(metric: "rouge2", value: 100 * means.rouge2),
-                    TaskScore(metric: "rougeL", value: 100 * means.rougeL)]
+            return [TaskScore(metric: "rouge1", value: means.rouge1), TaskScore(metric: "rouge2", value: means.rouge2),
+                    TaskScore(metric: "rougeL", value: means.rougeL), TaskScore(metric: "rougeLsum", value: means.rougeLsum, headline: false)]
         case .bleu:
             guard let bleu = CodeXGLUEBleu.corpusScore(references: examples.map(\.references), predictions: predictions) else {
                 throw StageFailure("BLEU is undefined here (an example without a reference?)")
             }
-            return [TaskScore(metric: "bleu4", value: bleu)]
+            return [TaskScore(metric: "bleu", value: bleu)]
         }
     }
 
