@@ -62,17 +62,11 @@ public struct EvaluateStageKind: StageKind {
         guard let tableFolder = invocation.outputs["table"], let dataFolder = invocation.inputs["data"]?.first else {
             throw StageFailure("\(stage): missing the data input or the table output")
         }
-        let references = p.strings("models")
         let folders = invocation.inputs["models"] ?? []
-        guard folders.count == references.count, !folders.isEmpty else {
-            throw StageFailure("\(stage): 'models' resolved to \(folders.count) folders for \(references.count) entries")
-        }
+        guard !folders.isEmpty else { throw StageFailure("\(stage): 'models' names no model") }
         // A model producer writes config.json into its `model` output; anything else is refused by name.
-        for (reference, folder) in zip(references, folders) {
-            let label = modelLabel(reference)
-            if !FileManager.default.fileExists(atPath: folder + "/config.json") {
-                throw StageFailure("\(stage): 'models' entry '\(reference)' is not a model producer: '\(label)' wrote \(folder), which holds no config.json (use a train or distill stage)")
-            }
+        for folder in folders where !FileManager.default.fileExists(atPath: folder + "/config.json") {
+            throw StageFailure("\(stage): 'models' entry '\(producerStage(folder))' is not a model producer: it wrote \(folder), which holds no config.json (use a train or distill stage)")
         }
         let unanswerable = p.string("unanswerable_target", "unanswerable")
         let examples = try EvaluationSet.load(folder: dataFolder, split: p.string("split", "test"), task: task,
@@ -88,8 +82,8 @@ public struct EvaluateStageKind: StageKind {
 
         var table = ComparisonTable()
         var metrics: [String: JSONValue] = ["examples": .int(Int64(examples.count))]
-        for (reference, folder) in zip(references, folders) {
-            let label = modelLabel(reference)
+        for folder in folders {
+            let label = producerStage(folder)
             let clock = Date()
             let predictor = try ModelPredictor(folder: folder, stage: stage)
             let predictions = try predictor.predict(
@@ -142,9 +136,10 @@ public struct EvaluateStageKind: StageKind {
         return StageOutcome(metrics: metrics)
     }
 
-    /// The row name of a `models` entry: the stage's name (`mu` for `mu` or `mu.model`).
-    func modelLabel(_ reference: String) -> String {
-        reference.hasSuffix(".model") ? String(reference.dropLast(".model".count)) : reference
+    /// The row name of a model: the stage that wrote the folder (`out/<pipeline>/<stage>/model`),
+    /// taken from the path so it cannot drift from the folder it labels.
+    func producerStage(_ folder: String) -> String {
+        URL(fileURLWithPath: folder).standardizedFileURL.deletingLastPathComponent().lastPathComponent
     }
 
     private func writeJSONL(_ lines: [PredictionLine], to path: String) throws {
