@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "SLMText"),
         .target(name: "SLMData"),
         // [5] The ML stage kinds: where datasets, tokenizers (and models) meet the pipeline.
-        .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData", "SLMFetch", "SLMFormats", "SLMTensor", "SLMModels", "SLMTrain", "SLMZoo"]),
+        .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData", "SLMFetch", "SLMFormats", "SLMTensor", "SLMModels", "SLMTrain", "SLMZoo", "SLMEval"]),
         // [3] Evaluation metrics (SQuAD v2, ROUGE, BLEU) and the comparison table; pure functions.
         .target(name: "SLMEval", dependencies: ["SLMCore"]),
         // [7] The command line.
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore", "SLMText"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMTextTests", dependencies: ["SLMText"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMDataTests", dependencies: ["SLMData"]),
-        .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore", "SLMModels", "SLMZoo"]),
+        .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore", "SLMModels", "SLMZoo", "SLMEval"]),
         .testTarget(name: "SLMEvalTests", dependencies: ["SLMEval", "SLMCore"], exclude: ["Fixtures"]),
         // Golden/ holds PyTorch outputs written by scripts/golden/make_model_golden.py.
         .testTarget(name: "SLMModelsTests", dependencies: ["SLMModels", "SLMTensor", "SLMFormats"], exclude: ["Golden"]),
