@@ -78,6 +78,15 @@ import Testing
         #expect(again.stages.allSatisfy { $0.status == .cached })
     }
 
+    @Test func anEncoderDecoderTeacherIsAnErrorNamingTheStageAndKey() throws {
+        let sandbox = try StageSandbox()
+        let report = try sandbox.run(Self.pipeline.replacingOccurrences(of: "teacher: teacher", with: "teacher: mu"))
+        let kd = report.stages.first { $0.name == "kd" }
+        #expect(kd?.status == .failed)
+        let message = kd?.error ?? ""
+        #expect(message.contains("stage 'kd' (key ") && message.contains("'teacher'") && message.contains("decoder-only"), "\(message)")
+    }
+
     @Test func differentTokenizersAreAClearError() throws {
         let root = NSTemporaryDirectory() + "slm-distill-\(UUID().uuidString)"
         func tokenizer(_ folder: String, _ vocab: [String: Int]) throws {

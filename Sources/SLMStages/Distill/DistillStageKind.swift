@@ -83,7 +83,7 @@ public struct DistillStageKind: StageKind {
             log.write("resuming from step \(trainer.step) (\(latest))")
             invocation.progress("resuming from step \(trainer.step)")
         } else {
-            let student = try TrainModelBuilder.build(.mu, config: [:], sameParamsAs: nil, initFrom: studentFolder, shards: shards,
+            let student = try TrainModelBuilder.build(.mu, config: [:], sameParamsAs: nil, initFrom: studentFolder, initName: "student", shards: shards,
                                                       seed: settings.seed, stage: stage)
             trainer = Trainer(model: student, options: settings.options)
             log.write("distilling a mu student with \(TrainModelBuilder.parameterCount(student)) parameters from a "
