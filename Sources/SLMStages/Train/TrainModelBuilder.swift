@@ -34,12 +34,13 @@ enum TrainModelBuilder {
         }
     }
 
+    /// `initName` is the parameter that named `initFrom`, for errors (`init`; distill's `student`).
     static func build(_ architecture: TrainArchitecture, config: [String: JSONValue], sameParamsAs: String?, initFrom: String?,
-                      shards: TokenShards, seed: UInt64, stage: String) throws -> AnyModel {
+                      initName: String = "init", shards: TokenShards, seed: UInt64, stage: String) throws -> AnyModel {
         if let initFrom {
             let model: AnyModel
             do { model = try ModelFolder.load(initFrom) } catch {
-                throw StageFailure("\(stage): 'init' \(initFrom): \(error)")
+                throw StageFailure("\(stage): '\(initName)' \(initFrom): \(error)")
             }
             let matches: Bool
             switch (architecture, model) {
@@ -47,10 +48,10 @@ enum TrainModelBuilder {
             default: matches = false
             }
             guard matches else {
-                throw StageFailure("\(stage): 'init' holds a \(model.modelType) model, but architecture is \(architecture.rawValue)")
+                throw StageFailure("\(stage): '\(initName)' holds a \(model.modelType) model, but architecture is \(architecture.rawValue)")
             }
             guard model.vocabSize == shards.vocabSize else {
-                throw StageFailure("\(stage): 'init' has a vocabulary of \(model.vocabSize), the data's tokenizer \(shards.vocabSize)")
+                throw StageFailure("\(stage): '\(initName)' has a vocabulary of \(model.vocabSize), the data's tokenizer \(shards.vocabSize)")
             }
             return model
         }

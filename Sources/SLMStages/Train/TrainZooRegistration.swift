@@ -16,8 +16,11 @@ enum TrainZooRegistration {
     static func modelName(pipeline: String, stage: String) -> String { "\(pipeline)-\(stage)" }
 
     /// Returns the reference it registered (`name:tag@sha256:<short>`).
+    /// `initInput` names the input whose model this one started from (`init` for train,
+    /// `student` for distill); `teacher` is the distill teacher's model folder.
     static func register(modelFolder: String, invocation: StageInvocation, shards: TokenShards,
-                         metrics: [String: JSONValue], seed: UInt64, stage: String) throws -> String {
+                         metrics: [String: JSONValue], seed: UInt64, stage: String,
+                         initInput: String = "init", teacher: String? = nil) throws -> String {
         let store = ZooStore(workspaceRoot: invocation.workspace)
         do {
             let reference = try ModelReference(name: modelName(pipeline: invocation.pipeline, stage: invocation.stage))
@@ -27,8 +30,11 @@ enum TrainZooRegistration {
             var annotations = ModelAnnotations()
             annotations.lineage.append(.init(relation: .data, target: relative(shards.folder, invocation.workspace),
                                              digest: try shards.contentDigest()))
-            if let initFolder = invocation.inputs["init"]?.first {
-                annotations.lineage.append(initEdge(initFolder, store: store, invocation: invocation))
+            if let initFolder = invocation.inputs[initInput]?.first {
+                annotations.lineage.append(modelEdge(initFolder, relation: .initialization, store: store, invocation: invocation))
+            }
+            if let teacher {
+                annotations.lineage.append(modelEdge(teacher, relation: .teacher, store: store, invocation: invocation))
             }
             for (name, value) in metrics {
                 if let number = value.doubleValue, name != "steps" { annotations.metrics[name] = number }
@@ -44,13 +50,15 @@ enum TrainZooRegistration {
         }
     }
 
-    /// The `init` edge: the zoo model the init stage registered, when it is there; else the folder.
-    private static func initEdge(_ folder: String, store: ZooStore, invocation: StageInvocation) -> ModelManifest.LineageEdge {
+    /// An `init` or `teacher` edge: the zoo model the stage that wrote `folder` registered, when
+    /// it is there; else the folder.
+    private static func modelEdge(_ folder: String, relation: ModelManifest.LineageEdge.Relation, store: ZooStore,
+                                  invocation: StageInvocation) -> ModelManifest.LineageEdge {
         let initStage = ((folder as NSString).deletingLastPathComponent as NSString).lastPathComponent
         if let manifest = try? store.resolve(modelName(pipeline: invocation.pipeline, stage: initStage)) {
-            return .init(relation: .initialization, target: "\(manifest.reference)@sha256:\(manifest.digest.hex)", digest: manifest.digest)
+            return .init(relation: relation, target: "\(manifest.reference)@sha256:\(manifest.digest.hex)", digest: manifest.digest)
         }
-        return .init(relation: .initialization, target: relative(folder, invocation.workspace))
+        return .init(relation: relation, target: relative(folder, invocation.workspace))
     }
 
     private static func relative(_ path: String, _ workspace: String) -> String {
