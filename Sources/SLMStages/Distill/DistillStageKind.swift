@@ -68,27 +68,15 @@ public struct DistillStageKind: StageKind {
         }
         let log = StageLog(path: invocation.logPath)
         let settings = TrainSettings(p)
-        let checkpoints = invocation.stateDirectory + "/checkpoints"
-
+        let checkpoints = ResumableTrainer.checkpoints(invocation)
         // Resume from the last checkpoint under this key, or start from the student's weights.
-        let trainer: Trainer
-        var curve = LossCurve()
-        if let latest = Trainer.latestCheckpoint(in: checkpoints), FileManager.default.fileExists(atPath: latest) {
-            do {
-                trainer = try Trainer.resume(from: latest)
-                curve = try LossCurve.load(LossCurve.checkpointPath(checkpoints, step: trainer.step))
-            } catch {
-                throw StageFailure("\(stage): cannot resume from \(latest): \(error) (delete \(invocation.stateDirectory) to start over)")
-            }
-            log.write("resuming from step \(trainer.step) (\(latest))")
-            invocation.progress("resuming from step \(trainer.step)")
-        } else {
+        let (trainer, resumedCurve) = try ResumableTrainer.resumeOrStart(invocation, stage: stage, log: log, options: settings.options) {
             let student = try TrainModelBuilder.build(.mu, config: [:], sameParamsAs: nil, initFrom: studentFolder, initName: "student", shards: shards,
                                                       seed: settings.seed, stage: stage)
-            trainer = Trainer(model: student, options: settings.options)
-            log.write("distilling a mu student with \(TrainModelBuilder.parameterCount(student)) parameters from a "
+            return (student, "distilling a mu student with \(TrainModelBuilder.parameterCount(student)) parameters from a "
                 + "\(teacher.modelType) teacher with \(TrainModelBuilder.parameterCount(teacher)) from step 0")
         }
+        var curve = resumedCurve
         guard case .mu(let student) = trainer.model else {
             throw StageFailure("\(stage): the student is a \(trainer.model.modelType) model; distill trains a mu student")
         }

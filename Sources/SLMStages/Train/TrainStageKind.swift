@@ -91,28 +91,15 @@ public struct TrainStageKind: StageKind {
         }
         let log = StageLog(path: invocation.logPath)
         let settings = TrainSettings(p)
-        let checkpoints = invocation.stateDirectory + "/checkpoints"
-
-        // Resume from the last checkpoint under this key, or start fresh.
-        let trainer: Trainer
-        var curve = LossCurve()
-        if let latest = Trainer.latestCheckpoint(in: checkpoints), FileManager.default.fileExists(atPath: latest) {
-            do {
-                trainer = try Trainer.resume(from: latest)
-                curve = try LossCurve.load(LossCurve.checkpointPath(checkpoints, step: trainer.step))
-            } catch {
-                throw StageFailure("\(stage): cannot resume from \(latest): \(error) (delete \(invocation.stateDirectory) to start over)")
-            }
-            log.write("resuming from step \(trainer.step) (\(latest))")
-            invocation.progress("resuming from step \(trainer.step)")
-        } else {
+        let checkpoints = ResumableTrainer.checkpoints(invocation)
+        let (trainer, resumedCurve) = try ResumableTrainer.resumeOrStart(invocation, stage: stage, log: log, options: settings.options) {
             let model = try TrainModelBuilder.build(
                 architecture, config: invocation.parameters["config"]?.objectValue ?? [:],
                 sameParamsAs: invocation.inputs["same_params_as"]?.first, initFrom: invocation.inputs["init"]?.first,
                 shards: shards, seed: settings.seed, stage: stage)
-            trainer = Trainer(model: model, options: settings.options)
-            log.write("training \(model.modelType) with \(TrainModelBuilder.parameterCount(model)) parameters from step 0")
+            return (model, "training \(model.modelType) with \(TrainModelBuilder.parameterCount(model)) parameters from step 0")
         }
+        var curve = resumedCurve
         let model = trainer.model
         let parameterCount = TrainModelBuilder.parameterCount(model)
         let start = shards.bosID ?? shards.padID
