@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
+import SLMCore
 
 @main
 struct SLMFlow: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = SLMFlowVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "slmflow",

@@ -11,7 +11,7 @@ import SLMZoo
 /// producer, nothing is written (the key fixes data, params and seed, so the weights too).
 enum TrainZooRegistration {
     /// The version recorded as the producer's `slmflow_version` (the command line's version).
-    static let slmflowVersion = "0.1.0"
+    static let slmflowVersion = SLMFlowVersion.current
 
     static func modelName(pipeline: String, stage: String) -> String { "\(pipeline)-\(stage)" }
 
