@@ -9,6 +9,7 @@ struct StageParameters {
     func double(_ name: String, _ fallback: Double) -> Double { values[name]?.doubleValue ?? fallback }
     func string(_ name: String, _ fallback: String) -> String { values[name]?.stringValue ?? fallback }
     func optionalString(_ name: String) -> String? { values[name]?.stringValue }
+    func bool(_ name: String, _ fallback: Bool) -> Bool { values[name]?.boolValue ?? fallback }
     func strings(_ name: String) -> [String] { values[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
     func isSet(_ name: String) -> Bool {
         guard let value = values[name] else { return false }

@@ -12,7 +12,7 @@ public struct TokenizeStageKind: StageKind {
     public init() {}
 
     public let name = "tokenize"
-    public let version = 1
+    public let version = 2
     public let summary = "tokenize source/target records into packed token shards"
     public let fixedOutputs = ["shards", "tokenizer"]
     /// `data: tok` means the shards; the tokenizer is `tok.tokenizer`.
@@ -26,6 +26,8 @@ public struct TokenizeStageKind: StageKind {
         ParameterSchema("tokenizer_file", .inputPath, default: .null, help: "a tokenizer.json in the workspace"),
         ParameterSchema("vocab_size", .integer, default: 4096, help: "when training: vocabulary size"),
         ParameterSchema("min_frequency", .integer, default: 2, help: "when training: minimum pair count to merge"),
+        ParameterSchema("add_prefix_space", .boolean, default: true,
+                        help: "when training: a space before each text, so an answer tokenizes as its span in the context does"),
         ParameterSchema("special_tokens", .list(.string), default: ["<pad>", "<s>", "<|endoftext|>"],
                         help: "when training: special tokens, ids 0, 1, … (the seed's layout: pad 0, BOS 1)"),
         ParameterSchema("layout", .string, default: "encoder-decoder", help: "encoder-decoder or decoder-only"),
@@ -165,8 +167,8 @@ public struct TokenizeStageKind: StageKind {
             }
         }
         let trainer = ByteLevelBPETrainer(vocabSize: p.int("vocab_size", 4096), minFrequency: p.int("min_frequency", 2),
-                                          specialTokens: p.strings("special_tokens"))
-        var counts = ByteLevelBPETrainer.WordCounts()
+                                          specialTokens: p.strings("special_tokens"), addPrefixSpace: p.bool("add_prefix_space", true))
+        var counts = trainer.wordCounts()
         for pair in training {
             counts.add(pair.source)
             counts.add(pair.target)

@@ -50,7 +50,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
 
     public struct LineageEdge: Codable, Sendable, Equatable, Hashable {
         public enum Relation: String, Codable, Sendable, CaseIterable {
-            case initialization = "init", teacher, data, visionTower = "vision-tower", source
+            case initialization = "init", teacher, data, tokenizer, visionTower = "vision-tower", source
         }
         public var relation: Relation
         /// A model reference (`name:tag@sha256:…`), a dataset name or a URL.

@@ -13,6 +13,9 @@ final class TerminalReporter: RunObserver, @unchecked Sendable {
     private let interactive: Bool
     private let colour: Bool
     private var running: [String: (since: Date, message: String)] = [:]
+    /// Off a terminal, when each stage last printed a progress line (they are rate-limited).
+    private var lastProgressLine: [String: Date] = [:]
+    private static let progressInterval: TimeInterval = 5
     private var statusLineShown = false
     private var ticker: Thread?
     private var finished = false
@@ -52,14 +55,30 @@ final class TerminalReporter: RunObserver, @unchecked Sendable {
     func stageProgress(_ stage: String, _ message: String) {
         lock.lock()
         if let entry = running[stage] { running[stage] = (entry.since, message) }
-        let shown = interactive
+        // A terminal shows the latest message in the status line; a log or pipe gets one line
+        // per stage every few seconds (the stage's own log keeps them all).
+        var print = false
+        if !interactive {
+            let now = Date()
+            if let last = lastProgressLine[stage], now.timeIntervalSince(last) < Self.progressInterval {
+                print = false
+            } else {
+                lastProgressLine[stage] = now
+                print = true
+            }
+        }
         lock.unlock()
-        if !shown { emit("  \(stage): \(message)") }
+        if print { emit("  \(stage): \(message)") }
+    }
+
+    func stageNotice(_ stage: String, _ message: String) {
+        emit("  \(stage): \(message)")
     }
 
     func stageFinished(_ report: StageReport) {
         lock.lock()
         running[report.name] = nil
+        lastProgressLine[report.name] = nil
         lock.unlock()
         let time = style(" " + formatSeconds(report.seconds), .dim)
         switch report.status {

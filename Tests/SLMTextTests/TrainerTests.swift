@@ -48,6 +48,24 @@ import Testing
         }
     }
 
+    /// add_prefix_space: a text's first word is counted and encoded as it is inside a text,
+    /// so "cat" alone gives the ids of " cat" in "the cat" (a QA answer those of its span).
+    @Test func addPrefixSpaceEncodesAFirstWordAsInsideAText() throws {
+        let trainer = ByteLevelBPETrainer(vocabSize: 350, addPrefixSpace: true)
+        let tokenizer = try trainer.train(try Self.corpus())
+        let inside = try tokenizer.encode("the cat", addSpecialTokens: false)
+        #expect(try tokenizer.encode("cat", addSpecialTokens: false) == Array(inside.dropFirst()))
+        #expect(try tokenizer.encode("cat", addSpecialTokens: false) == tokenizer.encode(" cat", addSpecialTokens: false))
+        #expect(tokenizer.decode(try tokenizer.encode("cat", addSpecialTokens: false)) == " cat")
+        let json = try tokenizer.tokenizerJSON()
+        #expect(json.contains("\"add_prefix_space\": true"))
+        #expect(try Tokenizer.load(json: json).encode("cat sat", addSpecialTokens: false) == tokenizer.encode("cat sat", addSpecialTokens: false))
+        // Counts made for another setting are refused rather than silently mixed.
+        var counts = ByteLevelBPETrainer.WordCounts(addPrefixSpace: false)
+        counts.add("the cat")
+        #expect(throws: TokenizerError.self) { try trainer.train(counts) }
+    }
+
     @Test func rejectsAVocabularyTooSmallForTheAlphabet() {
         #expect(throws: TokenizerError.self) { try ByteLevelBPETrainer(vocabSize: 100).train(["abc"]) }
     }

@@ -54,6 +54,7 @@ public protocol RunObserver: AnyObject, Sendable {
     func runStarted(_ pipeline: Pipeline, stages: Int, dryRun: Bool)
     func stageStarted(_ stage: String, action: String, reasons: [String])
     func stageProgress(_ stage: String, _ message: String)
+    func stageNotice(_ stage: String, _ message: String)
     func stageFinished(_ report: StageReport)
     func runFinished(_ report: RunReport)
     func notice(_ message: String)

@@ -324,7 +324,8 @@ public final class Runner: @unchecked Sendable {
             inputs: Dictionary(grouping: stage.inputs, by: \.parameter).mapValues { $0.map { workspace.absolute($0.path) } },
             outputs: Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0.name, workspace.absolute($0.path)) }),
             stateDirectory: stageState, logPath: logPath,
-            progress: { [weak observer] message in observer?.stageProgress(stage.name, message) })
+            progress: { [weak observer] message in observer?.stageProgress(stage.name, message) },
+            notice: { [weak observer] message in observer?.stageNotice(stage.name, message) })
         let outcome = try stage.kind.run(invocation)
 
         var records: [OutputRecord] = []

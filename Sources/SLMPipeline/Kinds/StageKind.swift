@@ -44,8 +44,11 @@ public struct StageInvocation: Sendable {
     public let stateDirectory: String
     /// Where the stage writes its log; command stages send the child's stdout and stderr here.
     public let logPath: String
-    /// Reports a one-line progress message (e.g. "step 120/400 loss 1.93").
+    /// Reports a one-line, transient progress message (e.g. "step 120/400 loss 1.93"); a
+    /// terminal shows the latest, a log or pipe gets them at a bounded rate.
     public let progress: @Sendable (String) -> Void
+    /// Reports a line that is always shown (e.g. "resuming from step 150").
+    public let notice: @Sendable (String) -> Void
 
     public func absolute(_ relative: String) -> String { workspace + "/" + relative }
 }

@@ -132,7 +132,7 @@ public struct EvaluateStageKind: StageKind {
             throw StageFailure("\(stage): writing the comparison table in \(tableFolder): \(error)")
         }
         log.write(table.markdown())
-        invocation.progress("\(folders.count) model(s) × \(examples.count) examples: \(tableFolder)/comparison.md")
+        invocation.notice("\(folders.count) model(s) × \(examples.count) examples: \(tableFolder)/comparison.md")
         return StageOutcome(metrics: metrics)
     }
 

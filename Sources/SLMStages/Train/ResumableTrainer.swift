@@ -25,7 +25,7 @@ enum ResumableTrainer {
                 throw StageFailure("\(stage): cannot resume from \(latest): \(error) (delete \(invocation.stateDirectory) to start over)")
             }
             log.write("resuming from step \(trainer.step) (\(latest))")
-            invocation.progress("resuming from step \(trainer.step)")
+            invocation.notice("resuming from its checkpoint at step \(trainer.step)")
             return (trainer, curve)
         }
         let (model, announcement) = try fresh()

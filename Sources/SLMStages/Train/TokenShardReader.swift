@@ -25,6 +25,10 @@ struct TokenShards {
     let bosID: Int32?
     let train: Split
     let validation: Split?
+    /// The tokenizer.json the shards were made with (the tokenize stage's `tokenizer`
+    /// output) and its SHA-256, when the manifest records them.
+    let tokenizerPath: String?
+    let tokenizerDigest: Digest?
 
     init(folder: String, stage: String) throws {
         self.folder = folder
@@ -44,6 +48,9 @@ struct TokenShards {
         padID = Int32(pad)
         eosID = Int32(eos)
         bosID = manifest["bos_id"]?.intValue.map { Int32($0) }
+        // The manifest names the tokenizer relative to the tokenize stage's folder (the shards' parent).
+        tokenizerPath = manifest["tokenizer"]?.stringValue.map { ((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0) }
+        tokenizerDigest = manifest["tokenizer_sha256"]?.stringValue.flatMap { Digest(hex: $0) }
         train = try Self.readSplit(folder, "train", layout, stage: stage)
         guard train.count > 0 else { throw StageFailure("\(stage): the training split in \(folder) has no records") }
         let hasValidation = FileManager.default.fileExists(atPath: folder + "/validation." + (layout == .decoderOnly ? "tokens" : "source") + ".idx")

@@ -4,7 +4,7 @@ import SLMPipeline
 import SLMZoo
 
 /// Registers a trained model folder in the workspace's zoo (`zoo/` under the workspace root)
-/// as `<pipeline>-<stage>:latest`, with lineage (`data`: the shards; `init`: the model it was
+/// as `<pipeline>-<stage>:latest`, with lineage (`data`: the shards; `tokenizer`: theirs; `init`: the model it was
 /// fine-tuned from), the producer (pipeline, stage, key, params, seed, version) and metrics.
 ///
 /// Idempotent: when `<pipeline>-<stage>:latest` already records this stage key as its
@@ -30,6 +30,10 @@ enum TrainZooRegistration {
             var annotations = ModelAnnotations()
             annotations.lineage.append(.init(relation: .data, target: relative(shards.folder, invocation.workspace),
                                              digest: try shards.contentDigest()))
+            if let tokenizer = shards.tokenizerPath {
+                annotations.lineage.append(.init(relation: .tokenizer, target: relative(tokenizer, invocation.workspace),
+                                                 digest: shards.tokenizerDigest))
+            }
             if let initFolder = invocation.inputs[initInput]?.first {
                 annotations.lineage.append(modelEdge(initFolder, relation: .initialization, store: store, invocation: invocation))
             }

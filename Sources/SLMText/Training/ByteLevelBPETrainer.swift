@@ -6,20 +6,30 @@ public struct ByteLevelBPETrainer: Sendable {
     public var minFrequency: Int
     /// Added first, ids 0..<count, and matched whole in text.
     public var specialTokens: [String]
+    /// The ByteLevel pre-tokenizer's `add_prefix_space`: a text that does not start with a
+    /// space gets one, so its first word tokenizes as it does inside a text (" Paris", not
+    /// "Paris"). For QA targets this makes an answer's ids those of its span in the context.
+    public var addPrefixSpace: Bool
 
-    public init(vocabSize: Int, minFrequency: Int = 2, specialTokens: [String] = []) {
+    public init(vocabSize: Int, minFrequency: Int = 2, specialTokens: [String] = [], addPrefixSpace: Bool = false) {
         self.vocabSize = vocabSize
         self.minFrequency = minFrequency
         self.specialTokens = specialTokens
+        self.addPrefixSpace = addPrefixSpace
     }
+
+    /// Empty word counts that split text as this trainer's tokenizer will.
+    public func wordCounts() -> WordCounts { WordCounts(addPrefixSpace: addPrefixSpace) }
 
     /// Word counts are accumulated text by text, so a corpus can be streamed through `add`.
     public struct WordCounts: Sendable {
         var counts: [[UInt8]: Int] = [:]
         public private(set) var bytes = 0
-        public init() {}
+        public let addPrefixSpace: Bool
+        public init(addPrefixSpace: Bool = false) { self.addPrefixSpace = addPrefixSpace }
 
         public mutating func add(_ text: String) {
+            let text = addPrefixSpace && !text.hasPrefix(" ") ? " " + text : text
             bytes += text.utf8.count
             let scalars = Array(text.unicodeScalars)
             let bytes = Array(text.utf8)
@@ -31,12 +41,15 @@ public struct ByteLevelBPETrainer: Sendable {
     }
 
     public func train(_ texts: [String]) throws -> Tokenizer {
-        var counts = WordCounts()
+        var counts = wordCounts()
         for text in texts { counts.add(text) }
         return try train(counts)
     }
 
     public func train(_ counts: WordCounts) throws -> Tokenizer {
+        guard counts.addPrefixSpace == addPrefixSpace else {
+            throw TokenizerError("the word counts were made with add_prefix_space \(counts.addPrefixSpace), the trainer has \(addPrefixSpace)")
+        }
         guard vocabSize >= specialTokens.count + 256 else {
             throw TokenizerError("vocab size \(vocabSize) is below the \(specialTokens.count + 256) tokens of the special tokens and the byte alphabet")
         }
@@ -72,7 +85,7 @@ public struct ByteLevelBPETrainer: Sendable {
         let added = specialTokens.enumerated().map {
             AddedToken(id: Int32($0.offset), content: $0.element, normalized: false, special: true)
         }
-        return Tokenizer(model: .bpe(model), preTokenizer: .byteLevel(addPrefixSpace: false, useRegex: true),
+        return Tokenizer(model: .bpe(model), preTokenizer: .byteLevel(addPrefixSpace: addPrefixSpace, useRegex: true),
                          postProcessor: .identity, decoder: .byteLevel, addedTokens: added)
     }
 

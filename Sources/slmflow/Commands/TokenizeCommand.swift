@@ -10,8 +10,12 @@ struct TokenizeCommand: ParsableCommand {
 }
 
 /// The lines of a text file: split on "\n", a final newline ends the last line.
+/// `-` is standard input; pipes and process substitutions (`<(…)`) are read to their end.
 func textLines(_ path: String) throws -> [String] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read '\(path)'") }
+    let handle = path == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: path)
+    guard let handle else { throw ValidationError("cannot open '\(path)'") }
+    let data: Data
+    do { data = try handle.readToEnd() ?? Data() } catch { throw ValidationError("cannot read '\(path)': \(error)") }
     // Split on the byte 0x0A: Swift's Character-based splitting keeps "\r\n" whole.
     var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     if lines.last == "" { lines.removeLast() }
@@ -33,7 +37,7 @@ struct TokenizeEncodeCommand: ParsableCommand {
     @Option(help: "The text to encode.")
     var text: String?
 
-    @Option(help: ArgumentHelp("Encode every line of this file; prints {\"ids\": [...]} per line, in order.", valueName: "file"))
+    @Option(help: ArgumentHelp("Encode every line of this file (- for standard input); prints {\"ids\": [...]} per line, in order.", valueName: "file"))
     var file: String?
 
     @Flag(name: .customLong("no-special"), help: "Do not add the post-processor's special tokens (BOS, [CLS] …).")
@@ -110,6 +114,9 @@ struct TokenizeTrainCommand: ParsableCommand {
     @Option(name: .customLong("special-token"), help: ArgumentHelp("A special token (repeatable); they take ids 0, 1, ….", valueName: "token"))
     var specialTokens: [String] = []
 
+    @Flag(help: "Put a space before each text that lacks one (the ByteLevel pre-tokenizer's add_prefix_space).")
+    var addPrefixSpace = false
+
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write tokenizer.json.", valueName: "file"))
     var output: String
 
@@ -119,12 +126,13 @@ struct TokenizeTrainCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        var counts = ByteLevelBPETrainer.WordCounts()
+        let trainer = ByteLevelBPETrainer(vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specialTokens,
+                                          addPrefixSpace: addPrefixSpace)
+        var counts = trainer.wordCounts()
         for input in inputs {
             for line in try textLines(input) { counts.add(line + "\n") }
         }
         let counted = Date()
-        let trainer = ByteLevelBPETrainer(vocabSize: vocabSize, minFrequency: minFrequency, specialTokens: specialTokens)
         let tokenizer: Tokenizer
         do {
             tokenizer = try trainer.train(counts)

@@ -29,7 +29,7 @@ struct ZooImport: ParsableCommand {
     @Argument(help: "The folder or file to import.") var path: String
     @Option(name: .long, help: "name[:tag] to give the model (default: from the file name).") var name: String?
     @Option(name: .long, help: "A config.json for a bare .safetensors or torch checkpoint.") var config: String?
-    @Option(name: .customLong("lineage"), help: ArgumentHelp("A parent, relation=target (init, teacher, data, vision-tower, source); repeatable.", valueName: "relation=target"))
+    @Option(name: .customLong("lineage"), help: ArgumentHelp("A parent, relation=target (init, teacher, data, tokenizer, vision-tower, source); repeatable.", valueName: "relation=target"))
     var lineage: [String] = []
     @Option(name: .customLong("metric"), help: ArgumentHelp("A metric, name=value; repeatable.", valueName: "name=value"))
     var metrics: [String] = []
