@@ -198,6 +198,40 @@ import Testing
         #expect(right.stages.first { $0.name == "teacher" }?.status == .ran)
     }
 
+    /// A model already in the zoo, by name: pinned by its zoo content digest, registered under
+    /// another name when `name` asks for one.
+    @Test func aZooNameIsTakenFromTheZooAndPinnedByItsDigest() throws {
+        let sandbox = try StageSandbox()
+        let gguf = try Self.tinyLlamaGGUF(in: sandbox.root)
+        func pipeline(_ source: String, pin: String?) -> String {
+            """
+            slmflow: 1
+            name: zn
+            stages:
+              teacher:
+                kind: pull
+                source: "\(source)"
+            \(pin.map { "    sha256: \"\($0)\"\n" } ?? "")    name: toy/again
+            """
+        }
+        #expect(try sandbox.run(pipeline("file://" + gguf.path, pin: nil)).stages[0].status == .ran)
+        let zoo = ZooStore(workspaceRoot: sandbox.root)
+        let digest = try zoo.resolve("toy/again").digest.hex
+        let folder = try sandbox.data("out/zn/teacher/model/model.safetensors")
+
+        let byName = try sandbox.run(pipeline("toy/again", pin: digest))
+        #expect(byName.stages[0].status == .ran, "\(byName.stages[0].error ?? "")")
+        #expect(try sandbox.data("out/zn/teacher/model/model.safetensors") == folder)
+
+        let wrong = try sandbox.run(pipeline("toy/again", pin: String(repeating: "0", count: 64)))
+        #expect(wrong.stages[0].status == .failed)
+        #expect(wrong.stages[0].error?.contains("stage 'teacher'") == true && wrong.stages[0].error?.contains("pins sha256:0000") == true,
+                "\(wrong.stages[0].error ?? "")")
+        let unknown = try sandbox.run(pipeline("toy/agian", pin: nil))
+        #expect(unknown.stages[0].error?.contains("neither a catalog entry nor a model in the zoo") == true
+                && unknown.stages[0].error?.contains("toy/again") == true, "\(unknown.stages[0].error ?? "")")
+    }
+
     @Test func tokenizerFromAStageOutputWithoutTokenizerJSONIsAnErrorNamingStageAndFolder() throws {
         let sandbox = try StageSandbox()
         let report = try sandbox.run("""
