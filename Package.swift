@@ -68,10 +68,12 @@ let package = Package(
         .testTarget(name: "SLMTensorTests", dependencies: ["SLMTensor"]),
         // Fixtures/ holds files read through #filePath (not bundle resources).
         .testTarget(name: "SLMFormatsTests", dependencies: ["SLMFormats", "SLMTensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore", "SLMText"], exclude: ["Fixtures"]),
+        .testTarget(name: "SLMZooTests", dependencies: ["SLMZoo", "SLMFormats", "SLMCore", "SLMText", "SLMTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMTextTests", dependencies: ["SLMText"], exclude: ["Fixtures"]),
         .testTarget(name: "SLMDataTests", dependencies: ["SLMData"]),
-        .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore", "SLMModels", "SLMZoo", "SLMEval"]),
+        .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore", "SLMModels", "SLMZoo", "SLMEval", "SLMTestSupport"]),
+        // Test helpers shared by several test targets (a GGUF writer).
+        .target(name: "SLMTestSupport", dependencies: ["SLMFormats"], path: "Tests/SLMTestSupport"),
         .testTarget(name: "SLMEvalTests", dependencies: ["SLMEval", "SLMCore"], exclude: ["Fixtures"]),
         // Golden/ holds PyTorch outputs written by scripts/golden/make_model_golden.py.
         .testTarget(name: "SLMModelsTests", dependencies: ["SLMModels", "SLMTensor", "SLMFormats"], exclude: ["Golden"]),

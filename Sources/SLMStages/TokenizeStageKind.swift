@@ -22,7 +22,8 @@ public struct TokenizeStageKind: StageKind {
         ParameterSchema("data_dir", .inputPath, default: .null, help: "a workspace folder holding train.jsonl [validation.jsonl, test.jsonl]"),
         ParameterSchema("source_field", .string, default: "source", help: "record field of the source text (dotted path)"),
         ParameterSchema("target_field", .string, default: "target", help: "record field of the target text (dotted path)"),
-        ParameterSchema("tokenizer", .stageOutput, default: .null, help: "a stage's tokenizer output (a tokenizer.json or a folder holding one)"),
+        ParameterSchema("tokenizer", .stageOutput, default: .null,
+                        help: "a stage's tokenizer output or model folder (a tokenizer.json or a folder holding one): tok.tokenizer, teacher"),
         ParameterSchema("tokenizer_file", .inputPath, default: .null, help: "a tokenizer.json in the workspace"),
         ParameterSchema("vocab_size", .integer, default: 4096, help: "when training: vocabulary size"),
         ParameterSchema("min_frequency", .integer, default: 2, help: "when training: minimum pair count to merge"),
@@ -156,10 +157,10 @@ public struct TokenizeStageKind: StageKind {
     /// or trained on the training split's sources and targets.
     private func obtainTokenizer(_ invocation: StageInvocation, _ p: StageParameters, training: [TextPair]) throws -> (Tokenizer, String, Bool) {
         if let given = (invocation.inputs["tokenizer"] ?? invocation.inputs["tokenizer_file"])?.first {
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory)
-            let file = isDirectory.boolValue ? given + "/tokenizer.json" : given
-            guard let data = FileManager.default.contents(atPath: file) else { throw StageFailure("tokenize: cannot read \(file)") }
+            let file = try tokenizerFile(given, invocation)
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw StageFailure("stage '\(invocation.stage)': tokenize: cannot read \(file)")
+            }
             do {
                 return (try Tokenizer.load(contentsOf: file), String(decoding: data, as: UTF8.self), false)
             } catch let error as TokenizerError {
@@ -179,5 +180,32 @@ public struct TokenizeStageKind: StageKind {
         } catch let error as TokenizerError {
             throw StageFailure("tokenize: training the tokenizer: \(error.message)")
         }
+    }
+
+    /// The tokenizer.json a `tokenizer`/`tokenizer_file` input names: the file itself, the
+    /// tokenizer.json inside a folder (a model folder of a pull, train or distill stage, a
+    /// tokenize stage's `tokenizer` output), or, for a tokenize stage's shards (`tokenizer:
+    /// tok`), the tokenizer their manifest names, checked against the digest it records.
+    private func tokenizerFile(_ given: String, _ invocation: StageInvocation) throws -> String {
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory)
+        guard isDirectory.boolValue else { return given }
+        let inside = given + "/tokenizer.json"
+        if FileManager.default.fileExists(atPath: inside) { return inside }
+        let stage = "stage '\(invocation.stage)'"
+        if let data = FileManager.default.contents(atPath: given + "/manifest.json"),
+           let manifest = (try? JSONDecoder().decode(JSONValue.self, from: data))?.objectValue,
+           manifest["format"]?.stringValue == "slmflow-token-shards", let relative = manifest["tokenizer"]?.stringValue,
+           !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") {
+            let file = (given as NSString).deletingLastPathComponent + "/" + relative
+            guard let bytes = FileManager.default.contents(atPath: file),
+                  SHA256.hash(bytes).hex == manifest["tokenizer_sha256"]?.stringValue else {
+                throw StageFailure("\(stage): the shards \(given) name the tokenizer \(file), which is missing or not the one they were made with")
+            }
+            return file
+        }
+        let named = invocation.parameters["tokenizer"]?.stringValue ?? given
+        throw StageFailure("\(stage): 'tokenizer' \(named) is the folder \(given), which holds no tokenizer.json (a model folder has one "
+            + "when its model came with a tokenizer: a train or distill stage, or a pull of a model that carries one)")
     }
 }

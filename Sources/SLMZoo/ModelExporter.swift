@@ -1,17 +1,20 @@
 import Foundation
 import SLMCore
+import SLMText
 
 /// Writes a zoo model as a standard safetensors file, or as a Hugging Face folder
-/// (config.json, model.safetensors, tokenizer.json when the model has one in that format).
+/// (config.json, model.safetensors, tokenizer.json when the model has a tokenizer that can be
+/// written as one: a tokenizer.json, or GGUF metadata of a byte-level BPE).
 /// Tensors keep their stored dtype and bytes, so exporting and importing again gives the
 /// same digests. Tied tensors are written as copies under both names (what a strict
 /// `load_state_dict` of a seed checkpoint expects); the config is written as stored.
 public enum ModelExporter {
     public enum Format: String, CaseIterable, Sendable { case safetensors, hf }
 
-    /// Returns the paths written.
+    /// Returns the paths written. `note` hears why a tokenizer the model has was not written.
     @discardableResult
-    public static func export(_ manifest: ModelManifest, from zoo: ZooStore, format: Format, to folder: String) throws -> [String] {
+    public static func export(_ manifest: ModelManifest, from zoo: ZooStore, format: Format, to folder: String,
+                              note: ((String) -> Void)? = nil) throws -> [String] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let weights = folder + "/model.safetensors"
         try writeSafetensors(manifest, from: zoo, to: weights)
@@ -20,12 +23,31 @@ public enum ModelExporter {
         let configPath = folder + "/config.json"
         try AtomicFile.write(try JSONFiles.encode(manifest.config), to: configPath)
         written.append(configPath)
-        if let tokenizer = manifest.tokenizer, tokenizer.format == "hf-tokenizer-json" {
-            let path = folder + "/tokenizer.json"
-            try AtomicFile.write(try zoo.blobs.read(tokenizer.digest), to: path)
-            written.append(path)
+        do {
+            if let bytes = try tokenizerJSON(manifest, from: zoo) {
+                let path = folder + "/tokenizer.json"
+                try AtomicFile.write(bytes, to: path)
+                written.append(path)
+            }
+        } catch let error as TokenizerError {
+            note?("no tokenizer.json written: \(error.message)")
         }
         return written
+    }
+
+    /// The model's tokenizer as tokenizer.json bytes: stored ones as they are, GGUF metadata
+    /// converted (`GGUFTokenizer.tokenizerJSON`); nil when the model has no tokenizer. A
+    /// tokenizer that cannot be written as tokenizer.json is a TokenizerError saying why.
+    public static func tokenizerJSON(_ manifest: ModelManifest, from zoo: ZooStore) throws -> [UInt8]? {
+        guard let tokenizer = manifest.tokenizer else { return nil }
+        switch tokenizer.format {
+        case "hf-tokenizer-json": return try zoo.blobs.read(tokenizer.digest)
+        case "gguf-metadata":
+            let text = try GGUFTokenizer.tokenizerJSON(metadataJSON: try zoo.blobs.read(tokenizer.digest),
+                                                       source: "the GGUF tokenizer of \(manifest.reference)")
+            return Array(text.utf8)
+        default: throw TokenizerError("tokenizer format '\(tokenizer.format)' of \(manifest.reference) cannot be written as tokenizer.json")
+        }
     }
 
     /// A safetensors file in the stored dtypes, tensors in name order, metadata naming the model.

@@ -1,6 +1,7 @@
 import Foundation
 import SLMCore
 import SLMFormats
+import SLMTestSupport
 import Testing
 @testable import SLMZoo
 

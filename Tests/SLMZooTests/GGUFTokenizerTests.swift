@@ -1,6 +1,7 @@
 import Foundation
 import SLMCore
 import SLMText
+import SLMTestSupport
 import Testing
 
 @testable import SLMZoo
@@ -62,6 +63,33 @@ import Testing
             #expect(fromGGUF.decode(ids, skipSpecialTokens: false) == fromJSON.decode(ids, skipSpecialTokens: false), "\(text.debugDescription)")
             #expect(fromGGUF.decode(ids) == fromJSON.decode(ids), "\(text.debugDescription)")
         }
+    }
+
+    /// The tokenizer.json written for a GGUF vocabulary (what a pull stage's model folder holds)
+    /// reads back as a tokenizer that encodes and decodes as the GGUF one, for GPT-2's front end
+    /// and SmolLM2's (digits split first), with a BOS template.
+    @Test(arguments: [nil, "smollm"])
+    func aGPT2GGUFWrittenAsTokenizerJSONReadsBackTheSame(pre: String?) throws {
+        let fromGGUF = try GGUFTokenizer.load(ggufPath: try bytelevelGGUF(pre: pre))
+        let written = try fromGGUF.tokenizerJSON()
+        #expect(written.contains("\"Digits\"") == (pre == "smollm"))
+        let readBack = try Tokenizer.load(json: written)
+        for text in try Self.hardCases() + ["<|bos|>a<|endoftext|> <pad> 12345"] {
+            let ids = try fromGGUF.encode(text)
+            #expect(try readBack.encode(text) == ids, "\(text.debugDescription)")
+            #expect(try readBack.encode(text, addSpecialTokens: false) == fromGGUF.encode(text, addSpecialTokens: false), "\(text.debugDescription)")
+            #expect(readBack.decode(ids, skipSpecialTokens: false) == fromGGUF.decode(ids, skipSpecialTokens: false), "\(text.debugDescription)")
+        }
+    }
+
+    @Test func aLlamaGGUFIsNotWrittenAsTokenizerJSON() throws {
+        var writer = GGUFWriter()
+        writer.add("tokenizer.ggml.model", string: "llama")
+        writer.add("tokenizer.ggml.tokens", strings: ["<unk>", "a"])
+        writer.add("tokenizer.ggml.scores", float32s: [0, -1])
+        let path = scratch.path("llama-vocab.gguf")
+        try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
+        #expect(throws: TokenizerError.self) { try GGUFTokenizer.load(ggufPath: path).tokenizerJSON() }
     }
 
     @Test func aLlamaGGUFReadsScoresTypesAndByteFallback() throws {
@@ -130,12 +158,16 @@ import Testing
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("smollm2-gguf-golden.json"))))
         let digest = try SHA256.hashFile(atPath: Self.smolLM2).digest.hex
         try #require(digest == golden.gguf_sha256, "the GGUF at \(Self.smolLM2) is not the one the golden ids came from")
-        let tokenizer = try GGUFTokenizer.load(ggufPath: Self.smolLM2)
+        let fromGGUF = try GGUFTokenizer.load(ggufPath: Self.smolLM2)
+        // The tokenizer.json a pull stage writes for it must give the same ids.
+        let written = try Tokenizer.load(json: try fromGGUF.tokenizerJSON())
         #expect(golden.cases.count >= 70)
-        for entry in golden.cases {
-            #expect(try tokenizer.encode(entry.text) == entry.ids, "\(entry.text.debugDescription)")
-            #expect(try tokenizer.encode(entry.text, addSpecialTokens: false) == entry.ids_no_special, "\(entry.text.debugDescription)")
-            #expect(tokenizer.decode(entry.ids, skipSpecialTokens: false) == entry.decoded, "\(entry.text.debugDescription)")
+        for tokenizer in [fromGGUF, written] {
+            for entry in golden.cases {
+                #expect(try tokenizer.encode(entry.text) == entry.ids, "\(entry.text.debugDescription)")
+                #expect(try tokenizer.encode(entry.text, addSpecialTokens: false) == entry.ids_no_special, "\(entry.text.debugDescription)")
+                #expect(tokenizer.decode(entry.ids, skipSpecialTokens: false) == entry.decoded, "\(entry.text.debugDescription)")
+            }
         }
     }
 }

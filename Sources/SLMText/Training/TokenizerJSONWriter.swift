@@ -1,13 +1,21 @@
 /// Writes a BPE tokenizer as Hugging Face tokenizer.json text (format "1.0"), which the
-/// Python `tokenizers` library loads. Covers what the trainer produces: a byte-level BPE
-/// with special tokens.
+/// Python `tokenizers` library loads. Covers byte-level BPEs: what the trainer produces, and
+/// what a GGUF `gpt2` vocabulary gives (a Sequence of Digits and ByteLevel pre-tokenizers,
+/// an optional BOS template), with their added tokens.
 public enum TokenizerJSONWriter {
     public static func json(_ tokenizer: Tokenizer) throws -> String {
         guard case .bpe(let model) = tokenizer.model else {
             throw TokenizerError("writing tokenizer.json is implemented for BPE models only")
         }
-        guard case .byteLevel(let addPrefixSpace, let useRegex)? = tokenizer.preTokenizer else {
+        guard let preTokenizer = tokenizer.preTokenizer, let (addPrefixSpace, useRegex) = byteLevelSettings(preTokenizer) else {
             throw TokenizerError("writing tokenizer.json is implemented for byte-level BPE only")
+        }
+        switch tokenizer.decoder {
+        case .byteLevel?: break
+        default: throw TokenizerError("writing tokenizer.json is implemented for byte-level BPE only (with a ByteLevel decoder)")
+        }
+        guard tokenizer.normalizer == nil else {
+            throw TokenizerError("writing tokenizer.json is implemented for byte-level BPE without a normalizer")
         }
         var out = "{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": ["
         for (index, token) in tokenizer.addedTokens.enumerated() {
@@ -16,9 +24,9 @@ public enum TokenizerJSONWriter {
             out += "\"lstrip\": \(token.lstrip), \"rstrip\": \(token.rstrip), \"normalized\": \(token.normalized), \"special\": \(token.special)}"
         }
         out += tokenizer.addedTokens.isEmpty ? "],\n" : "\n  ],\n"
-        let byteLevel = "{\"type\": \"ByteLevel\", \"add_prefix_space\": \(addPrefixSpace), \"trim_offsets\": true, \"use_regex\": \(useRegex)}"
+        let byteLevel = try preTokenizerJSON(.byteLevel(addPrefixSpace: addPrefixSpace, useRegex: useRegex))
         out += "  \"normalizer\": null,\n"
-        out += "  \"pre_tokenizer\": \(byteLevel),\n"
+        out += "  \"pre_tokenizer\": \(try preTokenizerJSON(preTokenizer)),\n"
         out += "  \"post_processor\": \(try postProcessor(tokenizer.postProcessor, byteLevel: byteLevel, tokenizer: tokenizer)),\n"
         out += "  \"decoder\": \(byteLevel),\n"
         out += "  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n"
@@ -39,10 +47,47 @@ public enum TokenizerJSONWriter {
         return out
     }
 
+    /// The ByteLevel step's settings: the pre-tokenizer itself, or the one step of a Sequence
+    /// whose other steps are Digits (SmolLM2's front end).
+    private static func byteLevelSettings(_ preTokenizer: PreTokenizer) -> (Bool, Bool)? {
+        switch preTokenizer {
+        case .byteLevel(let addPrefixSpace, let useRegex): return (addPrefixSpace, useRegex)
+        case .sequence(let steps):
+            let settings = steps.compactMap { step -> (Bool, Bool)? in
+                if case .byteLevel(let addPrefixSpace, let useRegex) = step { return (addPrefixSpace, useRegex) }
+                return nil
+            }
+            let othersAreDigits = steps.allSatisfy { step in
+                switch step {
+                case .byteLevel, .digits: return true
+                default: return false
+                }
+            }
+            return settings.count == 1 && othersAreDigits ? settings[0] : nil
+        default: return nil
+        }
+    }
+
+    private static func preTokenizerJSON(_ preTokenizer: PreTokenizer) throws -> String {
+        switch preTokenizer {
+        case .byteLevel(let addPrefixSpace, let useRegex):
+            return "{\"type\": \"ByteLevel\", \"add_prefix_space\": \(addPrefixSpace), \"trim_offsets\": true, \"use_regex\": \(useRegex)}"
+        case .digits(let individual):
+            return "{\"type\": \"Digits\", \"individual_digits\": \(individual)}"
+        case .sequence(let steps):
+            return "{\"type\": \"Sequence\", \"pretokenizers\": [" + (try steps.map(preTokenizerJSON)).joined(separator: ", ") + "]}"
+        default:
+            throw TokenizerError("writing tokenizer.json is implemented for ByteLevel and Digits pre-tokenizers only")
+        }
+    }
+
     private static func postProcessor(_ processor: PostProcessor?, byteLevel: String, tokenizer: Tokenizer) throws -> String {
         switch processor {
         case nil: return "null"
         case .identity?: return byteLevel
+        case .template(let prefix, let suffix)? where prefix.isEmpty && suffix.isEmpty:
+            // Nothing added: ByteLevel's post-processing (ids unchanged), as GPT-2-style tokenizer.json files have.
+            return byteLevel
         case .template(let prefix, let suffix)?:
             func special(_ id: Int32) throws -> (String, String) {
                 guard let token = tokenizer.token(of: id) else { throw TokenizerError("post-processor id \(id) is not in the vocabulary") }

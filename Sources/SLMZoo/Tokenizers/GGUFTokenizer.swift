@@ -24,6 +24,16 @@ public enum GGUFTokenizer {
         return try Tokenizer(parts: parts(object, source: source), source: source)
     }
 
+    /// A zoo `gguf-metadata` blob as Hugging Face tokenizer.json text, for model folders and
+    /// the Python `tokenizers` library. Byte-level BPEs (`gpt2`) only; others are a
+    /// TokenizerError naming the model.
+    public static func tokenizerJSON(metadataJSON bytes: [UInt8], source: String) throws -> String {
+        let tokenizer = try load(metadataJSON: bytes, source: source)
+        do { return try tokenizer.tokenizerJSON() } catch let error as TokenizerError {
+            throw TokenizerError("\(source): \(error.message)")
+        }
+    }
+
     /// The parts from `tokenizer.ggml.*` values; `source` names the file in errors.
     public static func parts(_ metadata: [String: JSONValue], source: String) throws -> VocabularyParts {
         func strings(_ key: String, required: Bool = false) throws -> [String] {
