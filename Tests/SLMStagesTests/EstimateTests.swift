@@ -112,4 +112,44 @@ import Testing
         #expect(kd.notes.contains { $0.contains("teacher 'teacher' unknown until it runs") })
         #expect(kd.parameterCount == estimate(report, "mu")?.parameterCount)
     }
+
+    @Test func upToDateStagesReportNothingAndDoNotMeasureTheMachine() throws {
+        let sandbox = try StageSandbox()
+        defer { try? FileManager.default.removeItem(atPath: sandbox.root) }
+        let yaml = { (steps: Int) in
+            """
+            slmflow: 1
+            stages:
+              qa: {kind: synth-qa, records: 30}
+              tok: {kind: tokenize, data: qa, vocab_size: 300, max_source_length: 64, max_target_length: 8}
+              mu: {kind: train, architecture: mu, data: tok, steps: \(steps), batch_size: 2, register: false, checkpoint_interval: 0}
+            """
+        }
+        #expect(try sandbox.run(yaml(2)).succeeded)
+        let asked = Counter()
+        func dryRun(_ steps: Int) throws -> RunReport {
+            try sandbox.write(yaml(steps), to: "p.yaml")
+            let pipeline = try PipelineLoader(registry: sandbox.registry, workspace: sandbox.root).load(sandbox.root + "/p.yaml", overrides: [])
+            var options = RunOptions()
+            options.dryRun = true
+            options.machineRate = { asked.increment(); return Self.machine }
+            return try Runner(pipeline: pipeline, workspace: Workspace(root: sandbox.root), options: options, observer: nil).run()
+        }
+        let upToDate = try dryRun(2)
+        #expect(upToDate.stages.allSatisfy { $0.estimate == nil } && upToDate.machine == nil)
+        #expect(asked.value == 0)
+        // More steps: only mu would run; its lengths are now the shards' means, not the limits.
+        let stale = try dryRun(4)
+        let mu = try #require(estimate(stale, "mu"))
+        #expect(mu.seconds != nil && asked.value == 1)
+        #expect(mu.notes.contains { $0.contains("mean lengths of the shards") }, "\(mu.notes)")
+    }
+}
+
+/// Counts calls from any thread.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

@@ -251,15 +251,18 @@ public final class Runner: @unchecked Sendable {
         } catch {
             report = StageReport(name: stage.name, status: .failed, key: nil, seconds: 0, reasons: [], error: "\(error)")
         }
-        // Every stage is estimated (downstream estimates read its facts); only those that would run report it.
-        let estimate = estimateCost(of: stage)
-        if report.status == .wouldRun, let estimate, estimate.hasFigures { report.estimate = estimate }
+        // Every stage is estimated (downstream estimates read its facts); only those that would
+        // run report it, and only they ask for the machine's rates (measuring them takes time).
+        let wouldRun = report.status == .wouldRun
+        let estimate = estimateCost(of: stage, timed: wouldRun)
+        if wouldRun, let estimate, estimate.hasFigures { report.estimate = estimate }
         observer?.stageFinished(report)
         return StageResult(report: report, outputs: outputs)
     }
 
-    /// The kind's forecast of running `stage`, given the estimates of the stages it reads from.
-    func estimateCost(of stage: Stage) -> StageEstimate? {
+    /// The kind's forecast of running `stage`, given the estimates of the stages it reads from;
+    /// without `timed`, the kind gets no machine rates (and gives no time).
+    func estimateCost(of stage: Stage, timed: Bool) -> StageEstimate? {
         condition.lock()
         let known = estimates
         condition.unlock()
@@ -275,7 +278,7 @@ public final class Runner: @unchecked Sendable {
             pipeline: pipeline.name, stage: stage.name, workspace: workspace.root, parameters: stage.parameters,
             inputs: Dictionary(grouping: stage.inputs, by: \.parameter).mapValues { $0.map { workspace.absolute($0.path) } },
             outputs: Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0.name, workspace.absolute($0.path)) }),
-            upstream: upstream, machine: { rate.get() })
+            upstream: upstream, machine: { timed ? rate.get() : nil })
         guard let estimate = stage.kind.estimate(context) else { return nil }
         condition.lock()
         estimates[stage.name] = estimate
