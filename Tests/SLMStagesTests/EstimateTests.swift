@@ -138,11 +138,23 @@ import Testing
         let upToDate = try dryRun(2)
         #expect(upToDate.stages.allSatisfy { $0.estimate == nil } && upToDate.machine == nil)
         #expect(asked.value == 0)
-        // More steps: only mu would run; its lengths are now the shards' means, not the limits.
+        // More steps: only mu would run; its lengths now come from the shards, not the limits.
         let stale = try dryRun(4)
         let mu = try #require(estimate(stale, "mu"))
         #expect(mu.seconds != nil && asked.value == 1)
-        #expect(mu.notes.contains { $0.contains("mean lengths of the shards") }, "\(mu.notes)")
+        #expect(mu.notes.contains { $0.contains("expected longest rows of each batch") }, "\(mu.notes)")
+    }
+}
+
+@Suite struct LengthQuantileTests {
+    @Test func theExpectedLongestRowGrowsWithTheBatchTowardsTheMaximum() {
+        // Lengths 1…101: percentile j is 1 + j.
+        let quantiles = (0...100).map { 1 + $0 }
+        // One row: the mean of the bins' upper values 2…101.
+        #expect(LengthQuantiles.expectedLongest(quantiles, batch: 1) == Int((Double((2...101).reduce(0, +)) / 100).rounded(.up)))
+        let sizes = [1, 4, 16, 256].map { LengthQuantiles.expectedLongest(quantiles, batch: $0) }
+        #expect(sizes == sizes.sorted() && Set(sizes).count == 4)
+        #expect(sizes[3] <= 101 && sizes[3] >= 100)
     }
 }
 

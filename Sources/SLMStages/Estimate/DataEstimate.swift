@@ -47,7 +47,16 @@ extension TokenizeStageKind {
                 let total = Double(train["tokens"]?.intValue ?? ((train["source_tokens"]?.intValue ?? 0) + (train["target_tokens"]?.intValue ?? 0)))
                 let source = total / Double(records) - target
                 lengths = (max(1, Int(source.rounded(.up))), max(1, Int(target.rounded(.up))))
-                lengthsNote = "mean lengths of the shards \(lengths.source) + \(lengths.target) (padding to each batch's longest row adds more)"
+                lengthsNote = "mean lengths of the shards \(lengths.source) + \(lengths.target)"
+                // A batch is as long as its longest row: downstream estimates take the expected
+                // longest of their batch size from these percentiles of the training records.
+                let decoderOnly = manifest["layout"]?.stringValue == "decoder-only"
+                let streams = decoderOnly ? [("tokens", EstimateFact.sequenceQuantiles)]
+                    : [("source", EstimateFact.sourceQuantiles), ("target", EstimateFact.targetQuantiles)]
+                for (stream, key) in streams {
+                    if let quantiles = LengthQuantiles.read(shards + "/train.\(stream).idx") { facts[key] = .array(quantiles.map { .int(Int64($0)) }) }
+                }
+                if facts[streams[0].1] != nil { lengthsNote = "the expected longest rows of each batch (shards' means \(lengths.source) + \(lengths.target))" }
             }
         }
         if vocab == nil {
@@ -78,5 +87,30 @@ extension TokenizeStageKind {
     private static func manifest(_ shards: String) -> [String: JSONValue]? {
         guard let data = FileManager.default.contents(atPath: shards + "/manifest.json") else { return nil }
         return (try? JSONDecoder().decode(JSONValue.self, from: data))?.objectValue
+    }
+}
+
+/// Percentiles of record lengths from a shard index (`<split>.<stream>.idx`: little-endian
+/// uint64 offsets, records + 1 of them), and the expected longest of a batch drawn from them.
+enum LengthQuantiles {
+    /// The lengths at percentiles 0, 1, …, 100; nil when the index cannot be read.
+    static func read(_ path: String) -> [Int]? {
+        guard let data = FileManager.default.contents(atPath: path), data.count >= 16, data.count % 8 == 0 else { return nil }
+        var offsets = [UInt64](repeating: 0, count: data.count / 8)
+        _ = offsets.withUnsafeMutableBytes { data.copyBytes(to: $0) }
+        let lengths = zip(offsets.dropFirst(), offsets).map { Int(UInt64(littleEndian: $0) &- UInt64(littleEndian: $1)) }.sorted()
+        guard !lengths.isEmpty else { return nil }
+        return (0...100).map { lengths[min(lengths.count - 1, $0 * (lengths.count - 1) / 100)] }
+    }
+
+    /// E[max of `batch` draws] with each draw uniform over the 100 bins between percentiles
+    /// (a bin's value: its upper percentile): Σ q_j · ((j/100)^B − ((j−1)/100)^B).
+    static func expectedLongest(_ quantiles: [Int], batch: Int) -> Int {
+        guard quantiles.count == 101 else { return quantiles.last ?? 0 }
+        var expected = 0.0
+        for j in 1...100 {
+            expected += Double(quantiles[j]) * (pow(Double(j) / 100, Double(batch)) - pow(Double(j - 1) / 100, Double(batch)))
+        }
+        return Int(expected.rounded(.up))
     }
 }

@@ -12,6 +12,10 @@ enum EstimateFact {
     static let targetLength = "target_length"
     static let maxTargetLength = "max_target_length"
     static let lengthsNote = "lengths_note"
+    /// Percentiles 0…100 of the training records' lengths (sources and targets, or whole decoder-only sequences).
+    static let sourceQuantiles = "source_length_percentiles"
+    static let targetQuantiles = "target_length_percentiles"
+    static let sequenceQuantiles = "sequence_length_percentiles"
     /// Records per split (`{"train": n, …}`) of a data folder (synth-qa, fetch-dataset).
     static let records = "records"
 }
@@ -36,10 +40,11 @@ enum CostModel {
 /// The sequence shape of a tokenize stage's shards, from its estimate's facts.
 struct ShardShape {
     let vocabSize: Int
-    let sourceLength: Int
-    let targetLength: Int
     let maxTargetLength: Int
     let note: String?
+    private let sourceLength: Int
+    private let targetLength: Int
+    private let facts: [String: JSONValue]
 
     init?(_ upstream: UpstreamStage?) {
         guard let facts = upstream?.estimate?.facts, let vocab = facts[EstimateFact.vocabSize]?.intValue,
@@ -49,6 +54,21 @@ struct ShardShape {
         targetLength = Int(target)
         maxTargetLength = facts[EstimateFact.maxTargetLength]?.intValue.map(Int.init) ?? Int(target)
         note = facts[EstimateFact.lengthsNote]?.stringValue.map { "'\(upstream?.name ?? "")': \($0)" }
+        self.facts = facts
+    }
+
+    /// Source and target ids of a batch of `batch` records: rows are padded to the batch's
+    /// longest, so the expected longest when the shards' length percentiles are known, else
+    /// the means or limits the facts give. Decoder-only rows: the whole sequence less the mean target.
+    func lengths(batch: Int) -> (source: Int, target: Int) {
+        func percentiles(_ key: String) -> [Int]? { facts[key]?.arrayValue?.compactMap { $0.intValue.map(Int.init) } }
+        if let sequence = percentiles(EstimateFact.sequenceQuantiles) {
+            return (max(1, LengthQuantiles.expectedLongest(sequence, batch: batch) - targetLength), targetLength)
+        }
+        if let sources = percentiles(EstimateFact.sourceQuantiles), let targets = percentiles(EstimateFact.targetQuantiles) {
+            return (LengthQuantiles.expectedLongest(sources, batch: batch), LengthQuantiles.expectedLongest(targets, batch: batch))
+        }
+        return (sourceLength, targetLength)
     }
 }
 

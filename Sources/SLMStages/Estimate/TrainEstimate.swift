@@ -39,12 +39,14 @@ extension TrainStageKind {
         }
         let settings = TrainSettings(p)
         let batch = settings.batchSize, microBatches = Double(settings.steps * p.int("accumulation", 1))
-        let forward = shape.forwardFlops(batch: batch, source: data.sourceLength, target: data.targetLength)
+        let (source, target) = data.lengths(batch: batch)
+        let forward = shape.forwardFlops(batch: batch, source: source, target: target)
         let evaluations = settings.evalInterval > 0 ? (settings.steps - 1) / settings.evalInterval + 1 : 1
         let flops = 3 * forward * microBatches + Double(evaluations * settings.evalBatches) * forward
-        let activations = shape.activationFloats(batch: batch, source: data.sourceLength, target: data.targetLength)
+        let activations = shape.activationFloats(batch: batch, source: source, target: target)
         let memory = CostModel.trainingBytesPerParameter * Double(shape.parameterCount) + CostModel.bytesPerFloat * activations
-        notes.append(String(format: "%.3g tokens per step", Double(batch * p.int("accumulation", 1) * (data.sourceLength + data.targetLength))))
+        notes.append(String(format: "batches of %d × (%d + %d) ids, %.3g per step", batch, source, target,
+                            Double(batch * p.int("accumulation", 1) * (source + target))))
         return StageEstimate(
             parameterCount: shape.parameterCount, flops: flops, peakMemoryBytes: memory,
             seconds: CostModel.seconds(flops: flops, on: context.machine), notes: notes,
@@ -76,16 +78,16 @@ extension DistillStageKind {
         let settings = TrainSettings(p)
         let batch = settings.batchSize, microBatches = Double(settings.steps * p.int("accumulation", 1))
         let sampled = p.int("max_new_tokens", 0) > 0 ? p.int("max_new_tokens", 0) : data.maxTargetLength
-        let source = data.sourceLength
+        let (source, target) = data.lengths(batch: batch)
         let sampling = student.forwardFlops(batch: batch, source: source, target: sampled)
-        let groundTruth = student.forwardFlops(batch: batch, source: source, target: data.targetLength)
+        let groundTruth = student.forwardFlops(batch: batch, source: source, target: target)
         let scoring = teacher?.forwardFlops(batch: batch, source: source, target: sampled) ?? 0
         let perMicroBatch = sampling + 3 * sampling + 3 * groundTruth + scoring
         let flops = perMicroBatch * microBatches + Double(settings.evalBatches) * groundTruth
         let reads = microBatches * Double(sampled) * Double(student.decodingStepParameters) * CostModel.bytesPerFloat
 
         var floats = student.activationFloats(batch: batch, source: source, target: sampled)
-            + student.activationFloats(batch: batch, source: source, target: data.targetLength)
+            + student.activationFloats(batch: batch, source: source, target: target)
         if let teacher {
             // Forward only, but the teacher's logits over source ++ sample and their softmax stay for the KL.
             floats += teacher.inferenceFloats(batch: batch, source: source, target: sampled) + 2 * Double(batch * (source + sampled) * teacher.vocabSize)
