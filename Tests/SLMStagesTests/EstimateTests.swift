@@ -156,6 +156,20 @@ import Testing
         #expect(sizes == sizes.sorted() && Set(sizes).count == 4)
         #expect(sizes[3] <= 101 && sizes[3] >= 100)
     }
+
+    @Test func aDamagedIndexGivesNoPercentiles() throws {
+        let path = NSTemporaryDirectory() + "slm-idx-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func write(_ offsets: [UInt64]) throws {
+            var data = Data()
+            for offset in offsets { withUnsafeBytes(of: offset.littleEndian) { data.append(contentsOf: $0) } }
+            try data.write(to: URL(fileURLWithPath: path))
+        }
+        try write([0, 3, 5, 9])
+        #expect(LengthQuantiles.read(path)?.first == 2 && LengthQuantiles.read(path)?.last == 4)
+        try write([0, 9, 5])  // goes backwards
+        #expect(LengthQuantiles.read(path) == nil)
+    }
 }
 
 /// Counts calls from any thread.

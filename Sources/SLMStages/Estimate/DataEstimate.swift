@@ -98,8 +98,9 @@ enum LengthQuantiles {
         guard let data = FileManager.default.contents(atPath: path), data.count >= 16, data.count % 8 == 0 else { return nil }
         var offsets = [UInt64](repeating: 0, count: data.count / 8)
         _ = offsets.withUnsafeMutableBytes { data.copyBytes(to: $0) }
-        let lengths = zip(offsets.dropFirst(), offsets).map { Int(UInt64(littleEndian: $0) &- UInt64(littleEndian: $1)) }.sorted()
-        guard !lengths.isEmpty else { return nil }
+        let lengths = zip(offsets.dropFirst(), offsets).map { Int(truncatingIfNeeded: UInt64(littleEndian: $0) &- UInt64(littleEndian: $1)) }.sorted()
+        // Offsets that go backwards (a damaged index) give no percentiles rather than nonsense.
+        guard let shortest = lengths.first, shortest >= 0 else { return nil }
         return (0...100).map { lengths[min(lengths.count - 1, $0 * (lengths.count - 1) / 100)] }
     }
 
