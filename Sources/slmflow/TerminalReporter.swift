@@ -117,6 +117,7 @@ final class TerminalReporter: RunObserver, @unchecked Sendable {
         ]
         let summary = counts.filter { $0.1 > 0 }.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
             + " in " + formatSeconds(report.seconds)
+        if report.dryRun { EstimateTable.lines(report).forEach { emit($0) } }
         let nothingToDo = !report.dryRun && report.succeeded && report.stages.allSatisfy { $0.status == .cached && $0.detail == "up to date" }
         let line = nothingToDo ? "nothing to do: everything is up to date (\(formatSeconds(report.seconds)))" : summary
         emit(style(report.succeeded ? line : "failed: " + line, report.succeeded ? .bold : .red))

@@ -75,3 +75,34 @@ import Testing
         #expect(contextOnly.status != 0 && contextOnly.stderr.contains("--context needs --prompt"))
     }
 }
+
+/// `slmflow generate NAME` runs a zoo model as it runs the folder it was imported from.
+@Suite struct GenerateFromZooTests {
+    @Test func aModelImportedIntoTheZooGeneratesByNameAsTheFolderDoes() throws {
+        let root = try CLI.temporaryWorkspace()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let model = root + "/mu"
+        try FileManager.default.copyItem(atPath: GenerateCommandTests.golden + "/mu", toPath: model)
+        try GenerateCommandTests.tinyTokenizer().write(toFile: model + "/tokenizer.json", atomically: true, encoding: .utf8)
+        let imported = try CLI.run(["zoo", "import", "mu", "--name", "tiny/mu:v1"], in: root)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let shown = try CLI.run(["zoo", "show", "tiny/mu:v1", "--json"], in: root)
+        let digest = (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["digest"] as? String ?? ""
+        #expect(digest.count == 64, "\(shown.stdout)")
+
+        let sampling = ["--temperature", "0.8", "--top-k", "20", "--seed", "3", "--max-new-tokens", "8", "--json"]
+        let fromFolder = try CLI.run(["generate", "mu", "--prompt", "who?", "--context", "a cat."] + sampling, in: root)
+        #expect(fromFolder.status == 0, "\(fromFolder.stderr)")
+        for name in ["tiny/mu:v1", "tiny/mu@sha256:" + digest.prefix(12)] {
+            let fromZoo = try CLI.run(["generate", name, "--prompt", "who?", "--context", "a cat."] + sampling, in: root)
+            #expect(fromZoo.status == 0, "\(name): \(fromZoo.stderr)")
+            #expect(fromZoo.stdout == fromFolder.stdout, "\(name)")
+        }
+        // The folder is not touched, and the temporary export is gone.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("slmflow-model-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+
+        let unknown = try CLI.run(["generate", "tiny/mux", "--input-ids", "5"], in: root)
+        #expect(unknown.status != 0 && unknown.stderr.contains("neither a model folder nor a model of the zoo"), "\(unknown.stderr)")
+    }
+}

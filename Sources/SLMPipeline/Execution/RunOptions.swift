@@ -11,6 +11,9 @@ public struct RunOptions: Sendable {
     public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Refuse instead of waiting when another process runs the same pipeline.
     public var noWait = false
+    /// Dry runs: this machine's rates for the stages' estimated times (asked on first use);
+    /// without it, estimates carry no times.
+    public var machineRate: (@Sendable () -> MachineRate)?
 
     public init() {}
 }

@@ -25,9 +25,11 @@ public struct StageReport: Codable, Sendable {
     /// "up to date" or "restored" for cached stages.
     public var detail: String?
     public var peakMemoryKB: Int?
+    /// Dry runs: what running the stage would cost, for stages that would run and whose kind can say.
+    public var estimate: StageEstimate?
 
     enum CodingKeys: String, CodingKey {
-        case name, status, key, seconds, reasons, error, log, detail
+        case name, status, key, seconds, reasons, error, log, detail, estimate
         case peakMemoryKB = "peak_memory_kb"
     }
 }
@@ -38,13 +40,15 @@ public struct RunReport: Codable, Sendable {
     public var dryRun: Bool
     public var seconds: Double
     public var stages: [StageReport]
+    /// Dry runs with estimated times: the rates they divide by.
+    public var machine: MachineRate?
 
     public var succeeded: Bool { !stages.contains { $0.status == .failed } }
 
     public func count(_ status: StageStatus) -> Int { stages.filter { $0.status == status }.count }
 
     enum CodingKeys: String, CodingKey {
-        case pipeline, stages, seconds
+        case pipeline, stages, seconds, machine
         case dryRun = "dry_run"
     }
 }

@@ -25,6 +25,9 @@ public final class Runner: @unchecked Sendable {
     private var state: PipelineState
     private var results: [String: StageResult] = [:]
     private var running = 0
+    /// Dry runs: every stage's estimate (facts for downstream estimates), by stage name.
+    private var estimates: [String: StageEstimate] = [:]
+    private let machineRate: Memoized<MachineRate?>
 
     struct StageResult {
         var report: StageReport
@@ -41,6 +44,8 @@ public final class Runner: @unchecked Sendable {
         runCache = workspace.runCache
         statePath = PipelineState.path(forPipeline: pipeline.absoluteFile)
         state = PipelineState(pipeline: pipeline.name)
+        let provider = options.machineRate
+        machineRate = Memoized { provider?() }
         for name in options.force.union(options.until.map { [$0] } ?? []) where pipeline.stage(named: name) == nil {
             let names = pipeline.stages.map(\.name)
             throw PipelineError(
@@ -80,7 +85,8 @@ public final class Runner: @unchecked Sendable {
             results[stage.name]?.report
                 ?? StageReport(name: stage.name, status: .skipped, key: nil, seconds: 0, reasons: ["not needed for --until \(options.until ?? "")"])
         }
-        let report = RunReport(pipeline: pipeline.name, dryRun: options.dryRun, seconds: Date().timeIntervalSince(started), stages: reports)
+        var report = RunReport(pipeline: pipeline.name, dryRun: options.dryRun, seconds: Date().timeIntervalSince(started), stages: reports)
+        if reports.contains(where: { $0.estimate?.seconds != nil }) { report.machine = machineRate.computed ?? nil }
         observer?.runFinished(report)
         return report
     }
@@ -227,7 +233,7 @@ public final class Runner: @unchecked Sendable {
 
     /// Dry run: what would happen, touching nothing.
     func plan(_ stage: Stage, upstream: [String: StageResult]) -> StageResult {
-        let report: StageReport
+        var report: StageReport
         var outputs: [String: Artifact]?
         do {
             switch try assess(stage, upstream: upstream) {
@@ -245,8 +251,39 @@ public final class Runner: @unchecked Sendable {
         } catch {
             report = StageReport(name: stage.name, status: .failed, key: nil, seconds: 0, reasons: [], error: "\(error)")
         }
+        // Every stage is estimated (downstream estimates read its facts); only those that would
+        // run report it, and only they ask for the machine's rates (measuring them takes time).
+        let wouldRun = report.status == .wouldRun
+        let estimate = estimateCost(of: stage, timed: wouldRun)
+        if wouldRun, let estimate, estimate.hasFigures { report.estimate = estimate }
         observer?.stageFinished(report)
         return StageResult(report: report, outputs: outputs)
+    }
+
+    /// The kind's forecast of running `stage`, given the estimates of the stages it reads from;
+    /// without `timed`, the kind gets no machine rates (and gives no time).
+    func estimateCost(of stage: Stage, timed: Bool) -> StageEstimate? {
+        condition.lock()
+        let known = estimates
+        condition.unlock()
+        var upstream: [String: [UpstreamStage]] = [:]
+        for input in stage.inputs {
+            guard let producer = input.producer, let producerStage = pipeline.stage(named: producer) else { continue }
+            upstream[input.parameter, default: []].append(UpstreamStage(
+                name: producer, kind: producerStage.kind.name, parameters: producerStage.parameters, estimate: known[producer],
+                path: workspace.absolute(input.path)))
+        }
+        let rate = machineRate
+        let context = EstimateContext(
+            pipeline: pipeline.name, stage: stage.name, workspace: workspace.root, parameters: stage.parameters,
+            inputs: Dictionary(grouping: stage.inputs, by: \.parameter).mapValues { $0.map { workspace.absolute($0.path) } },
+            outputs: Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0.name, workspace.absolute($0.path)) }),
+            upstream: upstream, machine: { timed ? rate.get() : nil })
+        guard let estimate = stage.kind.estimate(context) else { return nil }
+        condition.lock()
+        estimates[stage.name] = estimate
+        condition.unlock()
+        return estimate
     }
 
     func execute(_ stage: Stage, upstream: [String: StageResult]) -> StageResult {

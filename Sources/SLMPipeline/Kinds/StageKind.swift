@@ -19,12 +19,15 @@ public protocol StageKind: Sendable {
     /// Checks beyond types (a non-empty command, a positive step count, …).
     func validate(_ parameters: [String: JSONValue], locations: [String: SourceLocation]) -> [Diagnostic]
     func run(_ invocation: StageInvocation) throws -> StageOutcome
+    /// What running the stage would cost (dry runs and `status`); nil when the kind cannot say.
+    func estimate(_ context: EstimateContext) -> StageEstimate?
 }
 
 extension StageKind {
     public var fixedOutputs: [String] { [] }
     public var primaryOutput: String? { nil }
     public func validate(_ parameters: [String: JSONValue], locations: [String: SourceLocation]) -> [Diagnostic] { [] }
+    public func estimate(_ context: EstimateContext) -> StageEstimate? { nil }
 }
 
 /// What a stage's run function gets: resolved parameters and absolute paths.

@@ -59,28 +59,33 @@ enum TrainModelBuilder {
         var special: [String: JSONValue] = ["vocab_size": .int(Int64(shards.vocabSize)), "pad_token_id": .int(Int64(shards.padID)),
                                             "eos_token_id": .int(Int64(shards.eosID))]
         special["bos_token_id"] = .int(Int64(shards.bosID ?? shards.padID))
-        var merged = defaults(architecture).merging(config) { $1 }.merging(special) { $1 }
-        if let sameParamsAs {
-            let reference = try referenceConfig(sameParamsAs, stage: stage)
-            merged = try fields(of: reference).merging(special) { $1 }
+        let reference = try sameParamsAs.map { try referenceConfig($0, stage: stage) }
+        switch try shape(architecture, config: config, sameParamsAs: reference, special: special, stage: stage) {
+        case .mu(let c): return .mu(MuModel(config: c, seed: seed))
+        case .decoderOnly(let c): return .decoderOnly(DecoderOnlyModel(config: c, seed: seed))
+        case .llama(let c): return .llama(LlamaModel(config: c, seed: seed))
         }
+    }
+
+    /// The config a fresh model gets: the architecture's defaults, then `config`, then the
+    /// vocabulary and special ids in `special` (from the shards); with `sameParamsAs`, the
+    /// decoder-only baseline at that Mu's parameter count. The estimates use it too.
+    static func shape(_ architecture: TrainArchitecture, config: [String: JSONValue], sameParamsAs reference: MuConfig?,
+                      special: [String: JSONValue], stage: String) throws -> ModelShape {
+        var merged = defaults(architecture).merging(config) { $1 }.merging(special) { $1 }
+        if let reference { merged = try fields(of: reference).merging(special) { $1 } }
         let data = Data(JSONValue.object(merged).canonicalText.utf8)
         do {
             switch architecture {
             case .mu:
-                let c = try JSONDecoder().decode(MuConfig.self, from: data)
-                return .mu(MuModel(config: c, seed: seed))
+                return .mu(try JSONDecoder().decode(MuConfig.self, from: data))
             case .decoder:
-                if sameParamsAs != nil {
-                    let widths = try JSONDecoder().decode(MuConfig.self, from: data)
-                    return .decoderOnly(DecoderOnlyModel(config: baseline(matching: widths), seed: seed))
-                }
+                if reference != nil { return .decoderOnly(baseline(matching: try JSONDecoder().decode(MuConfig.self, from: data))) }
                 let c = try JSONDecoder().decode(DecoderOnlyConfig.self, from: data)
                 if let problem = c.widths.validationProblem { throw StageFailure("\(stage): config: \(problem)") }
-                return .decoderOnly(DecoderOnlyModel(config: c, seed: seed))
+                return .decoderOnly(c)
             case .llama:
-                let c = try JSONDecoder().decode(LlamaConfig.self, from: data)
-                return .llama(LlamaModel(config: c, seed: seed))
+                return .llama(try JSONDecoder().decode(LlamaConfig.self, from: data))
             }
         } catch let failure as StageFailure {
             throw failure
@@ -118,7 +123,7 @@ enum TrainModelBuilder {
         }
     }
 
-    private static func fields(of config: MuConfig) throws -> [String: JSONValue] {
+    static func fields(of config: MuConfig) throws -> [String: JSONValue] {
         try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(config)).objectValue ?? [:]
     }
 

@@ -72,30 +72,6 @@ enum EngineBench {
         return best
     }
 
-    /// Matmul FLOPs of one forward pass (linear layers, attention products, lm_head);
-    /// a training step counts 3× (backward ≈ 2× forward).
-    static func forwardFlops(mu c: MuConfig, batch: Int, source: Int, target: Int) -> Double {
-        let d = Double(c.nEmbd), q = Double(c.qkvEmbd), kv = Double(c.kvWidth), m = Double(c.hiddenDim)
-        let es = Double(batch * source), dt = Double(batch * target)
-        let attnLinear = d * q + 2 * d * kv + q * d
-        let mlp = 2 * d * m
-        let H = Double(c.nHead), hd = Double(c.headDim), B = Double(batch), S = Double(source), T = Double(target)
-        var f = Double(c.nEncoderLayer) * (2 * es * (attnLinear + mlp) + 4 * B * H * S * S * hd)
-        let decoderLayer = 2 * dt * (attnLinear + mlp) + 4 * B * H * T * T * hd
-            + 2 * dt * (d * q + q * d) + 2 * es * (2 * d * kv) + 4 * B * H * T * S * hd
-        f += Double(c.nDecoderLayer) * decoderLayer
-        f += 2 * dt * d * Double(c.vocabSize)
-        return f
-    }
-
-    static func forwardFlops(baseline b: DecoderOnlyConfig, batch: Int, length: Int) -> Double {
-        let c = b.widths
-        let d = Double(c.nEmbd), q = Double(c.qkvEmbd), kv = Double(c.kvWidth), m = Double(c.hiddenDim)
-        let n = Double(batch * length), L = Double(length)
-        let layer = 2 * n * (d * q + 2 * d * kv + q * d + 2 * d * m) + 4 * Double(batch) * Double(c.nHead) * L * L * Double(c.headDim)
-        return Double(b.nLayer) * layer + 2 * n * d * Double(c.vocabSize)
-    }
-
     static func train(batch: Int, source: Int, target: Int, steps: Int, dropout: Float) throws -> TrainResult {
         let peak = sgemmPeak()
         let mu = muConfig(dropout: dropout)
@@ -119,7 +95,7 @@ enum EngineBench {
         func ids(_ n: Int, _ rng: inout SeededRNG) -> [Int32] { (0..<n).map { _ in 3 + Int32(rng.next() % 8189) } }
 
         let muModel = MuModel(config: mu, seed: 1)
-        try measure("mu 4+2", .mu(muModel), flops: forwardFlops(mu: mu, batch: batch, source: source, target: target)) { fp, rng in
+        try measure("mu 4+2", .mu(muModel), flops: mu.forwardFlops(batch: batch, source: source, target: target)) { fp, rng in
             let src = ids(batch * source, &rng), y = ids(batch * target, &rng)
             var dec: [Int32] = []
             for b in 0..<batch { dec += [1] + y[(b * target)..<((b + 1) * target - 1)] }
@@ -128,7 +104,7 @@ enum EngineBench {
         let baseModel = DecoderOnlyModel(config: baseline, seed: 1)
         let length = source + target
         try measure("decoder-only \(baseline.nLayer) layers", .decoderOnly(baseModel),
-                    flops: forwardFlops(baseline: baseline, batch: batch, length: length)) { fp, rng in
+                    flops: baseline.forwardFlops(batch: batch, length: length)) { fp, rng in
             let all = ids(batch * length, &rng)
             var labels = [Int32](repeating: 0, count: all.count)
             for b in 0..<batch {

@@ -7,14 +7,15 @@ import SLMText
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate tokens with a model folder (config.json + model.safetensors).",
+        abstract: "Generate tokens with a model folder (config.json + model.safetensors) or a zoo model.",
         discussion: """
+            MODEL is a folder, or a model of the workspace's zoo: name, name:tag or name@sha256:<hex>. \
             For an encoder-decoder (Mu) the input goes to the encoder and the decoder starts from BOS; \
             for a decoder-only model the input is the prefix. Temperature 0 (the default) is greedy. \
             Generation stops at EOS or after --max-new-tokens.
             """)
 
-    @Argument(help: ArgumentHelp("The model folder.", valueName: "model"))
+    @Argument(help: ArgumentHelp("A model folder, or a zoo model (name[:tag] or name@sha256:<hex>).", valueName: "model"))
     var model: String
 
     @Option(help: "Input text (needs a tokenizer.json in the model folder).")
@@ -41,6 +42,8 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print {\"ids\": [...], \"text\": ...} on stdout.")
     var json = false
 
+    @OptionGroup var workspace: WorkspaceOptions
+
     func validate() throws {
         if (prompt == nil) == (inputIDs == nil) { throw ValidationError("give exactly one of --prompt and --input-ids") }
         if maxNewTokens < 0 { throw ValidationError("--max-new-tokens must be ≥ 0") }
@@ -59,7 +62,10 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try loadTokenizerIfPresent()
+        let location = try ModelLocation(model, workspace: workspace)
+        defer { location.close() }
+        // The folder's tokenizer.json, or the zoo model's tokenizer blob (tokenizer.json or GGUF metadata).
+        let tokenizer = location.hasTokenizer ? try loadTokenizer(model, workspace: workspace) : nil
         let ids: [Int32]
         if let prompt {
             guard let tokenizer else {
@@ -72,7 +78,7 @@ struct GenerateCommand: ParsableCommand {
             ids = try Self.parseIDs(inputIDs ?? "")
         }
         let loaded: AnyModel
-        do { loaded = try ModelFolder.load(model) } catch {
+        do { loaded = try ModelFolder.load(location.folder) } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
@@ -93,14 +99,5 @@ struct GenerateCommand: ParsableCommand {
             return try printJSON(Output(ids: output, text: text))
         }
         print(text ?? output.map(String.init).joined(separator: " "))
-    }
-
-    private func loadTokenizerIfPresent() throws -> Tokenizer? {
-        guard ModelFolder.hasTokenizer(model) else { return nil }
-        do {
-            return try Tokenizer.load(contentsOf: model + "/tokenizer.json")
-        } catch let error as TokenizerError {
-            throw ValidationError("\(model)/tokenizer.json: \(error.message)")
-        }
     }
 }

@@ -42,6 +42,7 @@ struct RunCommand: ParsableCommand {
         runOptions.force = Set(force)
         runOptions.until = until
         runOptions.noWait = noWait
+        runOptions.machineRate = MachineRates.provider
         if let jobs { runOptions.jobs = jobs }
         let report: RunReport
         do {

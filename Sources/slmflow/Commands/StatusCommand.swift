@@ -16,6 +16,7 @@ struct StatusCommand: ParsableCommand {
         let (pipeline, workspace) = try options.load()
         var runOptions = RunOptions()
         runOptions.dryRun = true
+        runOptions.machineRate = MachineRates.provider
         let report: RunReport
         do {
             report = try Runner(pipeline: pipeline, workspace: workspace, options: runOptions, observer: nil).run()
@@ -42,6 +43,7 @@ struct StatusCommand: ParsableCommand {
             if let error = stage.error { line += ": " + error }
             print(line)
         }
+        EstimateTable.lines(report).forEach { print($0) }
         let stale = report.stages.filter { $0.status != .cached }.count
         print(stale == 0 ? "everything is up to date" : "\(stale) of \(report.stages.count) stages would run or be restored")
     }
