@@ -132,7 +132,10 @@ public struct EvaluateStageKind: StageKind {
             throw StageFailure("\(stage): writing the comparison table in \(tableFolder): \(error)")
         }
         log.write(table.markdown())
-        invocation.notice("\(folders.count) model(s) × \(examples.count) examples: \(tableFolder)/comparison.md")
+        // The table itself, on the terminal too: it is what a run of an experiment is for.
+        let relativeFolder = tableFolder.hasPrefix(invocation.workspace + "/") ? String(tableFolder.dropFirst(invocation.workspace.count + 1)) : tableFolder
+        invocation.notice("\(folders.count) model(s) × \(examples.count) examples (\(relativeFolder)/comparison.md):")
+        for line in table.markdown().split(separator: "\n") { invocation.notice(String(line)) }
         return StageOutcome(metrics: metrics)
     }
 
