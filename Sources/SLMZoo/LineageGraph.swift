@@ -10,6 +10,10 @@ public struct LineageGraph {
         public var label: String
         public var relation: ModelManifest.LineageEdge.Relation?
         public var children: [Node]
+        /// A zoo model's digest, or the edge's digest for a leaf (data, tokenizer, source file).
+        public var digest: Digest? = nil
+        /// A zoo model's metrics (evaluation scores, final losses, …).
+        public var metrics: [String: Double] = [:]
     }
 
     let models: [ModelManifest]
@@ -30,10 +34,11 @@ public struct LineageGraph {
                 if let parent = model(for: edge), !seen.contains(parent.reference), seen.count < 64 {
                     children.append(walk(parent, edge.relation, seen.union([parent.reference])))
                 } else {
-                    children.append(Node(label: edge.target, relation: edge.relation, children: []))
+                    children.append(Node(label: edge.target, relation: edge.relation, children: [], digest: edge.digest))
                 }
             }
-            return Node(label: manifest.reference, relation: relation, children: children)
+            return Node(label: manifest.reference, relation: relation, children: children, digest: manifest.digest,
+                        metrics: manifest.metrics)
         }
         return walk(root, nil, [root.reference])
     }
@@ -47,12 +52,24 @@ public struct LineageGraph {
                     children.append(walk(child, edge.relation, seen.union([child.reference])))
                 }
             }
-            return Node(label: manifest.reference, relation: relation, children: children)
+            return Node(label: manifest.reference, relation: relation, children: children, digest: manifest.digest,
+                        metrics: manifest.metrics)
         }
         return walk(root, nil, [root.reference])
     }
 
     // MARK: - rendering
+
+    /// "@1a2b3c4d  squad2_exact 52.5, val_loss 1.62" — what the tree shows beside a label.
+    static func annotation(_ node: Node) -> String {
+        var parts: [String] = []
+        if let digest = node.digest { parts.append("@" + digest.short) }
+        if !node.metrics.isEmpty {
+            parts.append(node.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4g", $0.value))" }
+                .joined(separator: ", "))
+        }
+        return parts.isEmpty ? "" : "  " + parts.joined(separator: "  ")
+    }
 
     public enum Format: String, CaseIterable, Sendable { case tree, dot, mermaid, json }
 
@@ -60,11 +77,11 @@ public struct LineageGraph {
     public static func render(_ root: Node, format: Format, ancestors: Bool) -> String {
         switch format {
         case .tree:
-            var lines = [root.label]
+            var lines = [root.label + annotation(root)]
             func walk(_ node: Node, _ prefix: String) {
                 for (index, child) in node.children.enumerated() {
                     let last = index == node.children.count - 1
-                    lines.append(prefix + (last ? "└─ " : "├─ ") + "\(child.relation?.rawValue ?? ""): \(child.label)")
+                    lines.append(prefix + (last ? "└─ " : "├─ ") + "\(child.relation?.rawValue ?? ""): \(child.label)" + annotation(child))
                     walk(child, prefix + (last ? "   " : "│  "))
                 }
             }
@@ -98,6 +115,8 @@ public struct LineageGraph {
             func value(_ node: Node) -> JSONValue {
                 var object: [String: JSONValue] = ["model": .string(node.label), "parents": .array(node.children.map(value))]
                 if let relation = node.relation { object["relation"] = .string(relation.rawValue) }
+                if let digest = node.digest { object["digest"] = .string(digest.hex) }
+                if !node.metrics.isEmpty { object["metrics"] = .object(node.metrics.mapValues { .double($0) }) }
                 if !ancestors { object["children"] = object.removeValue(forKey: "parents") }
                 return .object(object)
             }

@@ -27,6 +27,25 @@ import Testing
             value: side
         """
 
+    /// A kind's fixed outputs live under out/<pipeline>/<stage>/, which the key does not
+    /// include: a copy of a pipeline under another name restores its source stages' results
+    /// into its own paths, and its downstream stages find them there (they run: the key
+    /// includes input paths, and these moved).
+    @Test func aRenamedCopyOfAPipelineRestoresIntoItsOwnPaths() throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        try sandbox.write(Self.chain)
+        try sandbox.run()
+        try sandbox.write(Self.chain.replacingOccurrences(of: "name: chain", with: "name: copy"), to: "copy.yaml")
+        let copy = try Runner(pipeline: try sandbox.load(file: "copy.yaml"), workspace: sandbox.workspace, options: RunOptions(),
+                              observer: nil).run()
+        #expect(copy.succeeded, "\(copy.stages.map { "\($0.name) \($0.status) \($0.detail ?? "")" })")
+        #expect(copy.stage("first")?.detail == "restored" && copy.stage("side")?.detail == "restored")
+        #expect(sandbox.read("out/copy/first/out") != nil && sandbox.read("out/copy/first/out") == sandbox.read("out/chain/first/out"))
+        #expect(sandbox.read("out/copy/third/out") == sandbox.read("out/chain/third/out"))
+        #expect(sandbox.kind.runs("first") == 1)
+    }
+
     @Test func secondRunOfUnchangedPipelineRunsNothing() throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }

@@ -327,18 +327,22 @@ public final class Runner: @unchecked Sendable {
     }
 
     private func restore(_ stage: Stage, basis: KeyBasis, record: RunRecord, reasons: [String], started: Date) throws -> StageResult {
-        for output in record.outputs {
+        // Outputs go where *this* stage declares them: the key does not include output paths,
+        // so the record may come from the same stage in another pipeline (out/<other>/…).
+        let declared = Dictionary(stage.outputs.map { ($0.name, $0.path) }, uniquingKeysWith: { first, _ in first })
+        let outputs = record.outputs.map { OutputRecord(name: $0.name, path: declared[$0.name] ?? $0.path, artifact: $0.artifact) }
+        for output in outputs {
             let current = try? artifacts.hash(workspace.absolute(output.path))
             if current?.digest != output.artifact.digest {
                 try artifacts.restore(output.artifact, to: workspace.absolute(output.path))
             }
         }
-        try commitState(stage.name, key: record.key, basis: basis, outputs: record.outputs, seconds: record.seconds,
+        try commitState(stage.name, key: record.key, basis: basis, outputs: outputs, seconds: record.seconds,
                         peakMemoryKB: record.peakMemoryKB, metrics: record.metrics)
         let report = StageReport(
             name: stage.name, status: .cached, key: record.key.hex, seconds: Date().timeIntervalSince(started),
             reasons: reasons, detail: "restored")
-        return StageResult(report: report, outputs: Dictionary(uniqueKeysWithValues: record.outputs.map { ($0.path, $0.artifact) }))
+        return StageResult(report: report, outputs: Dictionary(uniqueKeysWithValues: outputs.map { ($0.path, $0.artifact) }))
     }
 
     private func runStage(_ stage: Stage, basis: KeyBasis, key: Digest, reasons: [String], logPath: String, started: Date) throws -> StageResult {

@@ -46,7 +46,9 @@ enum TrainZooRegistration {
             annotations.producer = .init(
                 pipeline: invocation.pipeline, stage: invocation.stage, key: invocation.key.hex,
                 params: .object(invocation.parameters), seed: Int64(clamping: seed), slmflowVersion: slmflowVersion)
-            let imported = try ModelImporter.open(modelFolder)
+            var imported = try ModelImporter.open(modelFolder)
+            // Workspace-relative, like the other edges: the zoo outlives where the workspace sits.
+            imported.source.location = relative(modelFolder, invocation.workspace)
             let manifest = try store.add(imported, as: reference, annotations: annotations, slmflowVersion: slmflowVersion)
             return "\(manifest.reference)@sha256:\(manifest.digest.short)"
         } catch {
