@@ -32,6 +32,8 @@ public struct TokenizeStageKind: StageKind {
         ParameterSchema("special_tokens", .list(.string), default: ["<pad>", "<s>", "<|endoftext|>"],
                         help: "when training: special tokens, ids 0, 1, … (the seed's layout: pad 0, BOS 1)"),
         ParameterSchema("layout", .string, default: "encoder-decoder", help: "encoder-decoder or decoder-only"),
+        ParameterSchema("source_loss", .boolean, default: false,
+                        help: "decoder-only: the loss covers the source ids too (language-model pre-training), not only the target"),
         ParameterSchema("max_source_length", .integer, default: 512, help: "maximum source ids"),
         ParameterSchema("max_target_length", .integer, default: 128, help: "maximum target ids, EOS included"),
         ParameterSchema("truncation", .string, default: "right", help: "right (keep the start), left (keep the end) or drop"),
@@ -51,6 +53,9 @@ public struct TokenizeStageKind: StageKind {
         }
         checkChoice(parameters, "layout", ["encoder-decoder", "decoder-only"], locations: locations, into: &problems)
         checkChoice(parameters, "truncation", ["right", "left", "drop"], locations: locations, into: &problems)
+        if p.values["source_loss"]?.boolValue == true && p.string("layout", "encoder-decoder") != "decoder-only" {
+            problems.append(Diagnostic("'source_loss' applies to decoder-only shards only (layout: decoder-only)", at: locations["source_loss"]))
+        }
         checkRange(parameters, "max_source_length", 1...1_000_000, locations: locations, into: &problems)
         checkRange(parameters, "max_target_length", 2...1_000_000, locations: locations, into: &problems)
         checkRange(parameters, "vocab_size", 257...1_000_000, locations: locations, into: &problems)
@@ -92,6 +97,7 @@ public struct TokenizeStageKind: StageKind {
         let bos = tokenizer.id(of: p.string("bos_token", "<s>"))
         guard let truncation = Truncation(rawValue: p.string("truncation", "right")) else { throw StageFailure("tokenize: bad truncation") }
         let decoderOnly = p.string("layout", "encoder-decoder") == "decoder-only"
+        let sourceLoss = p.bool("source_loss", false)
         let maxSource = p.int("max_source_length", 512), maxTarget = p.int("max_target_length", 128)
 
         try FileManager.default.createDirectory(atPath: shardFolder, withIntermediateDirectories: true)
@@ -100,7 +106,7 @@ public struct TokenizeStageKind: StageKind {
         for (split, pairs) in splits {
             var sources = TokenStreamWriter(), targets = TokenStreamWriter(), sequences = TokenStreamWriter()
             var mask = Data()
-            var truncated = 0, dropped = 0
+            var truncated = 0, dropped = 0, targetTokens = 0
             for (index, pair) in pairs.enumerated() {
                 let sourceIds: [Int32], targetIds: [Int32]
                 do {
@@ -115,7 +121,8 @@ public struct TokenizeStageKind: StageKind {
                 let target = targetBody + [eos]
                 if decoderOnly {
                     sequences.append(source + target)
-                    mask.append(contentsOf: [UInt8](repeating: 0, count: source.count) + [UInt8](repeating: 1, count: target.count))
+                    mask.append(contentsOf: [UInt8](repeating: sourceLoss ? 1 : 0, count: source.count) + [UInt8](repeating: 1, count: target.count))
+                    targetTokens += target.count
                 } else {
                     sources.append(source)
                     targets.append(target)
@@ -127,7 +134,8 @@ public struct TokenizeStageKind: StageKind {
                 try AtomicFile.write(mask, to: shardFolder + "/\(split).mask.bin")
                 summary["records"] = .int(Int64(sequences.records))
                 summary["tokens"] = .int(Int64(sequences.tokens))
-                summary["target_tokens"] = .int(Int64(mask.reduce(0) { $0 + Int($1) }))
+                summary["target_tokens"] = .int(Int64(targetTokens))
+                summary["loss_tokens"] = .int(Int64(mask.reduce(0) { $0 + Int($1) }))
             } else {
                 try sources.write(folder: shardFolder, split: split, stream: "source")
                 try targets.write(folder: shardFolder, split: split, stream: "target")

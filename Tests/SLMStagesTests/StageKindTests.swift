@@ -133,6 +133,42 @@ struct StageSandbox {
         #expect(try sandbox.data("out/lm/tok/tokenizer/tokenizer.json") == Data(tokenizerJSON.utf8), "the given tokenizer is passed on as is")
     }
 
+    @Test func sourceLossPutsTheWholeSequenceUnderTheMask() throws {
+        let sandbox = try StageSandbox()
+        let tokenizerJSON = try ByteLevelBPETrainer(vocabSize: 300, specialTokens: ["<|endoftext|>"]).train(["hello there"]).tokenizerJSON()
+        try sandbox.write(tokenizerJSON, to: "tok/tokenizer.json")
+        try sandbox.write("{\"source\": \"question one\", \"target\": \"yes\"}\n", to: "data/train.jsonl")
+        let report = try sandbox.run("""
+            slmflow: 1
+            name: lm
+            stages:
+              tok:
+                kind: tokenize
+                data_dir: data
+                tokenizer_file: tok/tokenizer.json
+                layout: decoder-only
+                source_loss: true
+            """)
+        #expect(report.stages.first?.status == .ran)
+        let tokens = try sandbox.uint32s("out/lm/tok/shards/train.tokens.bin")
+        let mask = [UInt8](try sandbox.data("out/lm/tok/shards/train.mask.bin"))
+        #expect(mask.count == tokens.count && mask.allSatisfy { $0 == 1 })
+
+        // Encoder-decoder shards have no loss mask to widen: refused at load, naming the key.
+        try sandbox.write("""
+            slmflow: 1
+            stages:
+              tok:
+                kind: tokenize
+                data_dir: data
+                source_loss: true
+            """, to: "p.yaml")
+        let error = #expect(throws: PipelineError.self) {
+            try PipelineLoader(registry: sandbox.registry, workspace: sandbox.root).load(sandbox.root + "/p.yaml", overrides: [])
+        }
+        #expect(error.map { "\($0)" }?.contains("source_loss") == true)
+    }
+
     @Test func badParametersAreReportedAtLoad() throws {
         let sandbox = try StageSandbox()
         try sandbox.write("""
