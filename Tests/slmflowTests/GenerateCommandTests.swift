@@ -72,7 +72,16 @@ import Testing
         let qa = try CLI.run(["generate", model, "--prompt", "who?", "--context", "a cat.", "--max-new-tokens", "3"], in: root)
         #expect(qa.status == 0, "\(qa.stderr)")
         let contextOnly = try CLI.run(["generate", model, "--input-ids", "5", "--context", "a cat."], in: root)
-        #expect(contextOnly.status != 0 && contextOnly.stderr.contains("--context needs --prompt"))
+        #expect(contextOnly.status != 0 && contextOnly.stderr.contains("--context and --template need --prompt"))
+
+        // --template replaces the seed's: its rendering is the input, exactly.
+        let templated = try CLI.run(["generate", model, "--template", "{question} {context}", "--prompt", "cab", "--context", "ba",
+                                     "--max-new-tokens", "4", "--json"], in: root)
+        let spelled = try CLI.run(["generate", model, "--prompt", "cab ba", "--max-new-tokens", "4", "--json"], in: root)
+        #expect(templated.status == 0, "\(templated.stderr)")
+        #expect(!templated.stdout.isEmpty && templated.stdout == spelled.stdout)
+        let noQuestion = try CLI.run(["generate", model, "--template", "{context} only", "--prompt", "x", "--context", "y"], in: root)
+        #expect(noQuestion.status != 0 && noQuestion.stderr.contains("{question}"), "\(noQuestion.stderr)")
     }
 }
 

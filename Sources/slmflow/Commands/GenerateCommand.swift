@@ -27,6 +27,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Context for the seed's QA template: --prompt is then the question (needs a tokenizer).")
     var context: String?
 
+    @Option(help: ArgumentHelp("The QA template --context fills, with {question} and {context} (default: the seed's).",
+                               valueName: "template"))
+    var template: String?
+
     @Option(name: .customLong("max-new-tokens"), help: "Most tokens to generate.")
     var maxNewTokens = 64
 
@@ -71,10 +75,14 @@ struct GenerateCommand: ParsableCommand {
             guard let tokenizer else {
                 throw ValidationError("\(model) has no tokenizer.json, so --prompt cannot be tokenized; pass --input-ids instead")
             }
-            let text = context.map { QAPromptTemplate.qa(question: prompt, context: $0) } ?? prompt
+            let qa: QAPromptTemplate
+            do { qa = try template.map { try QAPromptTemplate(template: $0) } ?? QAPromptTemplate() } catch {
+                throw ValidationError("--template: \(error)")
+            }
+            let text = context.map { qa.render(question: prompt, context: $0) } ?? prompt
             ids = try tokenizer.encode(text)
         } else {
-            if context != nil { throw ValidationError("--context needs --prompt (the question)") }
+            if context != nil || template != nil { throw ValidationError("--context and --template need --prompt (the question)") }
             ids = try Self.parseIDs(inputIDs ?? "")
         }
         let loaded: AnyModel
