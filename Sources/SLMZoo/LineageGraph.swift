@@ -60,28 +60,31 @@ public struct LineageGraph {
 
     // MARK: - rendering
 
-    /// "@1a2b3c4d  squad2_exact 52.5, val_loss 1.62" — what the tree shows beside a label.
-    static func annotation(_ node: Node) -> String {
-        var parts: [String] = []
-        if let digest = node.digest { parts.append("@" + digest.short) }
-        if !node.metrics.isEmpty {
-            parts.append(node.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4g", $0.value))" }
-                .joined(separator: ", "))
-        }
-        return parts.isEmpty ? "" : "  " + parts.joined(separator: "  ")
-    }
-
     public enum Format: String, CaseIterable, Sendable { case tree, dot, mermaid, json }
+
+    /// "  @1a2b3c4d5e6f" beside a label.
+    static func digestNote(_ node: Node) -> String { node.digest.map { "  @" + $0.short } ?? "" }
+
+    /// "metrics: squad2/exact 52.5, validation_loss 1.62" — a line under a model's label.
+    static func metricsLine(_ node: Node) -> String? {
+        guard !node.metrics.isEmpty else { return nil }
+        return "metrics: " + node.metrics.sorted { $0.key < $1.key }
+            .map { "\($0.key) \(String(format: "%.4g", $0.value))" }.joined(separator: ", ")
+    }
 
     /// Ancestor graphs draw edges from each parent to its child; descendant graphs from the root down.
     public static func render(_ root: Node, format: Format, ancestors: Bool) -> String {
         switch format {
         case .tree:
-            var lines = [root.label + annotation(root)]
+            var lines = [root.label + digestNote(root)]
+            if let metrics = metricsLine(root) { lines.append((root.children.isEmpty ? "   " : "│  ") + metrics) }
             func walk(_ node: Node, _ prefix: String) {
                 for (index, child) in node.children.enumerated() {
                     let last = index == node.children.count - 1
-                    lines.append(prefix + (last ? "└─ " : "├─ ") + "\(child.relation?.rawValue ?? ""): \(child.label)" + annotation(child))
+                    lines.append(prefix + (last ? "└─ " : "├─ ") + "\(child.relation?.rawValue ?? ""): \(child.label)" + digestNote(child))
+                    if let metrics = metricsLine(child) {
+                        lines.append(prefix + (last ? "   " : "│  ") + (child.children.isEmpty ? "   " : "│  ") + metrics)
+                    }
                     walk(child, prefix + (last ? "   " : "│  "))
                 }
             }
