@@ -106,8 +106,8 @@ struct StageSandbox {
         #expect(again.stages.allSatisfy { $0.status == .cached })
     }
 
-    @Test func decoderOnlyShardsCarryALossMaskOverTheTarget() throws {
-        let sandbox = try StageSandbox()
+    /// Decoder-only shards of two records with a given tokenizer; `extra` is added to the stage.
+    static func tokenizeDecoderOnly(_ sandbox: StageSandbox, extra: String = "") throws -> (tokenizerJSON: String, report: RunReport) {
         let tokenizerJSON = try ByteLevelBPETrainer(vocabSize: 300, specialTokens: ["<|endoftext|>"]).train(["hello there"]).tokenizerJSON()
         try sandbox.write(tokenizerJSON, to: "tok/tokenizer.json")
         try sandbox.write("{\"source\": \"question one\", \"target\": \"yes\"}\n{\"source\": \"q2\", \"target\": \"no way\"}\n", to: "data/train.jsonl")
@@ -120,7 +120,14 @@ struct StageSandbox {
                 data_dir: data
                 tokenizer_file: tok/tokenizer.json
                 layout: decoder-only
+            \(extra)
             """)
+        return (tokenizerJSON, report)
+    }
+
+    @Test func decoderOnlyShardsCarryALossMaskOverTheTarget() throws {
+        let sandbox = try StageSandbox()
+        let (tokenizerJSON, report) = try Self.tokenizeDecoderOnly(sandbox)
         #expect(report.stages.first?.status == .ran)
         let tokenizer = try Tokenizer.load(json: tokenizerJSON)
         let tokens = try sandbox.uint32s("out/lm/tok/shards/train.tokens.bin").map { Int32(bitPattern: $0) }
@@ -135,20 +142,7 @@ struct StageSandbox {
 
     @Test func sourceLossPutsTheWholeSequenceUnderTheMask() throws {
         let sandbox = try StageSandbox()
-        let tokenizerJSON = try ByteLevelBPETrainer(vocabSize: 300, specialTokens: ["<|endoftext|>"]).train(["hello there"]).tokenizerJSON()
-        try sandbox.write(tokenizerJSON, to: "tok/tokenizer.json")
-        try sandbox.write("{\"source\": \"question one\", \"target\": \"yes\"}\n", to: "data/train.jsonl")
-        let report = try sandbox.run("""
-            slmflow: 1
-            name: lm
-            stages:
-              tok:
-                kind: tokenize
-                data_dir: data
-                tokenizer_file: tok/tokenizer.json
-                layout: decoder-only
-                source_loss: true
-            """)
+        let (_, report) = try Self.tokenizeDecoderOnly(sandbox, extra: "    source_loss: true")
         #expect(report.stages.first?.status == .ran)
         let tokens = try sandbox.uint32s("out/lm/tok/shards/train.tokens.bin")
         let mask = [UInt8](try sandbox.data("out/lm/tok/shards/train.mask.bin"))
