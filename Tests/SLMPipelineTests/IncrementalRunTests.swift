@@ -74,6 +74,12 @@ import Testing
         #expect(plan.status("side") == .cached)
         #expect(sandbox.kind.totalRuns == 4, "a dry run runs nothing")
 
+        // A stage whose upstream will run still says what changed in its own definition.
+        let both = try Runner(pipeline: try sandbox.load([("a", "10"), ("c", "30")]), workspace: sandbox.workspace, options: options,
+                              observer: nil).run()
+        #expect(both.stage("third")?.reasons == ["param c: 3 → 30", "upstream 'second' will run"])
+        #expect(both.stage("second")?.reasons == ["upstream 'first' will run"])
+
         let report = try sandbox.run([("b", "20")])
         #expect(report.ran == ["second", "third"])
         #expect(report.stage("second")?.reasons == ["param b: 2 → 20"])

@@ -183,7 +183,18 @@ public final class Runner: @unchecked Sendable {
             inputs[input.path] = artifact.digest
         }
         if !pendingUpstream.isEmpty {
-            return .waitsForUpstream(Set(pendingUpstream).sorted().map { "upstream '\($0)' will run" })
+            // Its own changes (params, definition) are known already; its inputs are not.
+            condition.lock()
+            let previous = state.stages[stage.name]
+            condition.unlock()
+            var reasons: [String] = []
+            if let previous {
+                let provisional = KeyBasis(
+                    kind: stage.kind.name, kindVersion: stage.kind.version, parameters: stage.parameters,
+                    inputs: previous.basis.inputs, definition: stage.definition, usedParams: stage.usedParams)
+                reasons = provisional.changes(since: previous.basis)
+            }
+            return .waitsForUpstream(reasons + Set(pendingUpstream).sorted().map { "upstream '\($0)' will run" })
         }
         let basis = KeyBasis(
             kind: stage.kind.name, kindVersion: stage.kind.version, parameters: stage.parameters, inputs: inputs,
