@@ -73,11 +73,11 @@ let package = Package(
         .testTarget(name: "SLMDataTests", dependencies: ["SLMData"]),
         .testTarget(name: "SLMStagesTests", dependencies: ["SLMStages", "SLMData", "SLMText", "SLMPipeline", "SLMCore", "SLMModels", "SLMZoo", "SLMEval", "SLMTestSupport"]),
         // Test helpers shared by several test targets (a GGUF writer).
-        .target(name: "SLMTestSupport", dependencies: ["SLMFormats"], path: "Tests/SLMTestSupport"),
+        .target(name: "SLMTestSupport", dependencies: ["SLMFormats", "SLMCore"], path: "Tests/SLMTestSupport"),
         .testTarget(name: "SLMEvalTests", dependencies: ["SLMEval", "SLMCore"], exclude: ["Fixtures"]),
         // Golden/ holds PyTorch outputs written by scripts/golden/make_model_golden.py.
         .testTarget(name: "SLMModelsTests", dependencies: ["SLMModels", "SLMTensor", "SLMFormats"], exclude: ["Golden"]),
         .testTarget(name: "SLMTrainTests", dependencies: ["SLMTrain", "SLMModels", "SLMTensor", "SLMFormats"]),
-        .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline"]),
+        .testTarget(name: "slmflowTests", dependencies: ["slmflow", "SLMCore", "SLMPipeline", "SLMTestSupport"]),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import SLMCore
 import SLMData
 import SLMPipeline
+import SLMTestSupport
 import Testing
 
 @testable import SLMStages

@@ -1,5 +1,6 @@
 import Foundation
 import SLMCore
+import SLMTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -8,14 +9,10 @@ import Testing
 
 /// `slmflow zoo pull` against scripts/testing/zoo_http_server.py on 127.0.0.1.
 @Suite(.serialized) struct ZooPullTests {
-    static let serverScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scripts/testing/zoo_http_server.py").path
-
     /// The server, a workspace, and a random safetensors file to serve.
     final class Fixture {
         let root: String
-        let server: Process
-        let port: Int
+        let server: LoopbackServer
         let file: String
         let digest: Digest
 
@@ -25,35 +22,15 @@ import Testing
             file = root + "/served/m.safetensors"
             try Self.writeModel(file, floats: tensorBytes / 4)
             digest = try SHA256.hashFile(atPath: file).digest
-            server = Process()
-            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            server.arguments = ["python3", ZooPullTests.serverScript, root + "/served", root + "/requests.log"]
-            let out = Pipe()
-            server.standardOutput = out
-            try server.run()
-            var line = Data()
-            while !line.contains(0x0A) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += chunk
-            }
-            guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                kill(server.processIdentifier, SIGKILL)
-                throw SystemError("the test HTTP server did not print its port")
-            }
-            self.port = port
+            server = try LoopbackServer(serving: root + "/served")
         }
 
-        deinit {
-            // SIGKILL: the child may inherit a mask that blocks SIGTERM.
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-            try? FileManager.default.removeItem(atPath: root)
-        }
+        deinit { try? FileManager.default.removeItem(atPath: root) }
 
-        var base: String { "http://127.0.0.1:\(port)" }
+        var port: Int { server.port }
+        var base: String { server.base }
         var workspace: String { root + "/ws" }
-        var requests: [String] { ((try? String(contentsOfFile: root + "/requests.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+        var requests: [String] { server.requests }
 
         static func writeModel(_ path: String, floats: Int) throws {
             var values = [Float](repeating: 0, count: floats)

@@ -7,15 +7,16 @@ import SLMCore
 
 /// scripts/testing/zoo_http_server.py on 127.0.0.1 (a free port), serving `root`:
 /// /files/NAME[?cut=N|stall=N], /redirect/NAME, and 404 for anything missing.
-final class LoopbackServer {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public final class LoopbackServer {
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("scripts/testing/zoo_http_server.py").path
 
     let process = Process()
-    let port: Int
+    public let port: Int
     let log: String
 
-    init(serving root: String) throws {
+    /// Requests are logged to `root/../requests.log`.
+    public init(serving root: String) throws {
         log = root + "/../requests.log"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", Self.script, root, log]
@@ -42,6 +43,6 @@ final class LoopbackServer {
         process.waitUntilExit()
     }
 
-    var base: String { "http://127.0.0.1:\(port)" }
-    var requests: [String] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+    public var base: String { "http://127.0.0.1:\(port)" }
+    public var requests: [String] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
 }
