@@ -12,22 +12,35 @@ public struct CacheMaintenance {
         public var compressedBlobs: Int
         public var blobBytes: Int64
         public var runRecords: Int
+        /// Checkpoints of interrupted stage runs (cache/stage-state/<key>/), kept so a rerun resumes.
+        public var interruptedRuns: Int
+        public var checkpointBytes: Int64
         public var otherBytes: Int64
         public var totalBytes: Int64
 
         enum CodingKeys: String, CodingKey {
             case blobs, runRecords = "run_records", blobBytes = "blob_bytes", compressedBlobs = "compressed_blobs"
+            case interruptedRuns = "interrupted_runs", checkpointBytes = "checkpoint_bytes"
             case otherBytes = "other_bytes", totalBytes = "total_bytes"
         }
+    }
+
+    /// The stage-state folders left by runs that did not finish (a finished run removes its own).
+    func interruptedRunFolders() -> [String] {
+        let root = workspace.stageStateRoot
+        return ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted().map { root + "/" + $0 }
     }
 
     public func usage() -> Usage {
         let entries = workspace.blobs.entries()
         let blobBytes = entries.reduce(Int64(0)) { $0 + $1.storedBytes }
+        let interrupted = interruptedRunFolders()
+        let checkpointBytes = interrupted.reduce(Int64(0)) { $0 + Self.folderSize($1) }
         let total = Self.folderSize(workspace.cacheRoot)
         return Usage(
             blobs: entries.count, compressedBlobs: entries.filter(\.compressed).count, blobBytes: blobBytes,
-            runRecords: workspace.runCache.allKeys().count, otherBytes: total - blobBytes, totalBytes: total)
+            runRecords: workspace.runCache.allKeys().count, interruptedRuns: interrupted.count, checkpointBytes: checkpointBytes,
+            otherBytes: total - blobBytes - checkpointBytes, totalBytes: total)
     }
 
     public struct VerifyReport: Codable, Sendable {
@@ -60,16 +73,21 @@ public struct CacheMaintenance {
         public var removedBytes: Int64
         public var removedRunRecords: Int
         public var keptBlobs: Int
+        /// Interrupted runs whose checkpoints were removed (only with `checkpoints`).
+        public var removedCheckpoints: Int
+        public var removedCheckpointBytes: Int64
         enum CodingKeys: String, CodingKey {
             case removedBlobs = "removed_blobs", removedBytes = "removed_bytes", removedRunRecords = "removed_run_records"
-            case keptBlobs = "kept_blobs"
+            case keptBlobs = "kept_blobs", removedCheckpoints = "removed_checkpoints", removedCheckpointBytes = "removed_checkpoint_bytes"
         }
     }
 
     /// Removes blobs no run record needs. With `keepOnly`, first removes every run record
-    /// that none of those state files (the `.lock` beside each pipeline) points at.
+    /// that none of those state files (the `.lock` beside each pipeline) points at. With
+    /// `checkpoints`, also the checkpoints of interrupted runs (their stages then start over).
     /// Holds the cache lock exclusively, so it never races a run.
-    public func collect(keepOnly statePaths: [String]? = nil, waitMessage: (String) -> Void) throws -> CollectReport {
+    public func collect(keepOnly statePaths: [String]? = nil, checkpoints: Bool = false,
+                        waitMessage: (String) -> Void) throws -> CollectReport {
         let lock = FileLock(path: workspace.cacheLockPath)
         if !(try lock.tryLock(.exclusive)) {
             waitMessage("waiting for the runs using \(workspace.cacheRoot) to finish")
@@ -113,8 +131,19 @@ public struct CacheMaintenance {
                 removedBytes += entry.storedBytes
             }
         }
+        var removedCheckpoints = 0, removedCheckpointBytes: Int64 = 0
+        if checkpoints {
+            for folder in interruptedRunFolders() {
+                let size = Self.folderSize(folder)
+                if (try? FileManager.default.removeItem(atPath: folder)) != nil {
+                    removedCheckpoints += 1
+                    removedCheckpointBytes += size
+                }
+            }
+        }
         AtomicFile.removeAbandonedTemporaries(in: workspace.temporaryRoot)
-        return CollectReport(removedBlobs: removed, removedBytes: removedBytes, removedRunRecords: removedRecords, keptBlobs: kept)
+        return CollectReport(removedBlobs: removed, removedBytes: removedBytes, removedRunRecords: removedRecords, keptBlobs: kept,
+                             removedCheckpoints: removedCheckpoints, removedCheckpointBytes: removedCheckpointBytes)
     }
 
     static func folderSize(_ path: String) -> Int64 {

@@ -18,6 +18,9 @@ struct CacheCommand: ParsableCommand {
             if json { return try printJSON(usage) }
             print("\(usage.blobs) blobs (\(usage.compressedBlobs) zstd-compressed): \(bytes(usage.blobBytes))")
             print("\(usage.runRecords) run records; logs, records and state: \(bytes(usage.otherBytes))")
+            if usage.interruptedRuns > 0 {
+                print("\(usage.interruptedRuns) interrupted runs' checkpoints (a rerun resumes from them): \(bytes(usage.checkpointBytes))")
+            }
             print("total: \(bytes(usage.totalBytes)) in \(workspace.resolved.cacheRoot)")
         }
     }
@@ -25,10 +28,14 @@ struct CacheCommand: ParsableCommand {
     struct Collect: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc", abstract: "Remove blobs no run record needs.",
-            discussion: "With --keep-only, first forget every run that none of the given pipelines' state points at.")
+            discussion: """
+                With --keep-only, first forget every run that none of the given pipelines' state points at. \
+                With --checkpoints, also remove the checkpoints of interrupted runs (their stages then start over).
+                """)
         @OptionGroup var workspace: WorkspaceOptions
         @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Keep only the runs these pipelines use now.", valueName: "pipeline"))
         var keepOnly: [String] = []
+        @Flag(name: .long, help: "Also remove interrupted runs' checkpoints (cache/stage-state/).") var checkpoints = false
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() throws {
@@ -38,9 +45,12 @@ struct CacheCommand: ParsableCommand {
                     throw ValidationError("'\(pipeline)' has no state file (\(state)): run it first, or leave it out")
                 }
             }
-            let report = try CacheMaintenance(workspace: workspace.resolved).collect(keepOnly: states) { printError($0) }
+            let report = try CacheMaintenance(workspace: workspace.resolved).collect(keepOnly: states, checkpoints: checkpoints) { printError($0) }
             if json { return try printJSON(report) }
             print("removed \(report.removedBlobs) blobs (\(bytes(report.removedBytes))) and \(report.removedRunRecords) run records; kept \(report.keptBlobs) blobs")
+            if checkpoints {
+                print("removed the checkpoints of \(report.removedCheckpoints) interrupted runs (\(bytes(report.removedCheckpointBytes)))")
+            }
         }
     }
 
