@@ -129,16 +129,8 @@ public struct DistillStageKind: StageKind {
                               report.loss, kl, ce, report.learningRate, rate, eta)
             invocation.progress(line)
             log.write(line)
-            if settings.checkpointInterval > 0 && report.step % settings.checkpointInterval == 0 && report.step < settings.steps {
-                do {
-                    try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
-                    try curve.save(LossCurve.checkpointPath(checkpoints, step: report.step))
-                    try trainer.saveCheckpoint(in: checkpoints)
-                } catch {
-                    throw StageFailure("\(stage): writing the checkpoint at step \(report.step): \(error)")
-                }
-                log.write("checkpoint at step \(report.step)")
-            }
+            try ResumableTrainer.checkpointIfDue(trainer, curve: curve, step: report.step, interval: settings.checkpointInterval,
+                                                 steps: settings.steps, in: checkpoints, log: log, stage: stage)
         }
         let validation = try validationCE(student, shards: shards, settings: settings, start: start, stage: stage)
         if let validation { curve.validation.append(.init(step: trainer.step, loss: validation)) }

@@ -32,4 +32,19 @@ enum ResumableTrainer {
         log.write(announcement)
         return (Trainer(model: model, options: options), LossCurve())
     }
+
+    /// After step `step`: a checkpoint (the loss curve first, so a checkpoint that exists always
+    /// has its curve) every `interval` steps, except at the last step (the stage's output is).
+    static func checkpointIfDue(_ trainer: Trainer, curve: LossCurve, step: Int, interval: Int, steps: Int,
+                                in folder: String, log: StageLog, stage: String) throws {
+        guard interval > 0 && step % interval == 0 && step < steps else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try curve.save(LossCurve.checkpointPath(folder, step: step))
+            try trainer.saveCheckpoint(in: folder)
+        } catch {
+            throw StageFailure("\(stage): writing the checkpoint at step \(step): \(error)")
+        }
+        log.write("checkpoint at step \(step)")
+    }
 }

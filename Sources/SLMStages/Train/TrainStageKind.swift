@@ -154,17 +154,8 @@ public struct TrainStageKind: StageKind {
             }
             invocation.progress(line)
             log.write(line)
-            if settings.checkpointInterval > 0 && report.step % settings.checkpointInterval == 0 && report.step < settings.steps {
-                do {
-                    // The curve first: a checkpoint that exists always has its curve.
-                    try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
-                    try curve.save(LossCurve.checkpointPath(checkpoints, step: report.step))
-                    try trainer.saveCheckpoint(in: checkpoints)
-                } catch {
-                    throw StageFailure("\(stage): writing the checkpoint at step \(report.step): \(error)")
-                }
-                log.write("checkpoint at step \(report.step)")
-            }
+            try ResumableTrainer.checkpointIfDue(trainer, curve: curve, step: report.step, interval: settings.checkpointInterval,
+                                                 steps: settings.steps, in: checkpoints, log: log, stage: stage)
         }
         let validation = try validationLoss()
         if let validation { curve.validation.append(.init(step: trainer.step, loss: validation)) }
