@@ -171,9 +171,9 @@ public struct BPEModel: Sendable {
         var previous = (0..<count).map { $0 - 1 }
         var next = (0..<count).map { $0 + 1 < count ? $0 + 1 : -1 }
         var alive = [Bool](repeating: true, count: count)
-        var heap = MergeHeap()
+        var heap = PriorityHeap<MergeCandidate>()
         for i in 0..<(count - 1) {
-            if let value = lookup(ids[i], ids[i + 1]) { heap.push(rank: value >> 32, position: i, merged: Int32(bitPattern: UInt32(truncatingIfNeeded: value))) }
+            if let value = lookup(ids[i], ids[i + 1]) { heap.push(MergeCandidate(rank: value >> 32, position: i, merged: Int32(bitPattern: UInt32(truncatingIfNeeded: value)))) }
         }
         while let top = heap.pop() {
             let i = top.position
@@ -186,10 +186,10 @@ public struct BPEModel: Sendable {
             next[i] = next[j]
             if next[j] >= 0 { previous[next[j]] = i }
             if previous[i] >= 0, let left = lookup(ids[previous[i]], ids[i]) {
-                heap.push(rank: left >> 32, position: previous[i], merged: Int32(bitPattern: UInt32(truncatingIfNeeded: left)))
+                heap.push(MergeCandidate(rank: left >> 32, position: previous[i], merged: Int32(bitPattern: UInt32(truncatingIfNeeded: left))))
             }
             if next[i] >= 0, let right = lookup(ids[i], ids[next[i]]) {
-                heap.push(rank: right >> 32, position: i, merged: Int32(bitPattern: UInt32(truncatingIfNeeded: right)))
+                heap.push(MergeCandidate(rank: right >> 32, position: i, merged: Int32(bitPattern: UInt32(truncatingIfNeeded: right))))
             }
         }
         symbols.removeAll(keepingCapacity: true)
@@ -198,40 +198,13 @@ public struct BPEModel: Sendable {
     }
 }
 
-/// A binary min-heap of merges ordered by (rank, position).
-struct MergeHeap {
-    struct Entry { var rank: UInt64; var position: Int; var merged: Int32 }
-    private var entries: [Entry] = []
+/// A candidate merge; the heap yields the lowest rank first, then the leftmost position.
+struct MergeCandidate: HeapOrdered {
+    var rank: UInt64
+    var position: Int
+    var merged: Int32
 
-    private static func less(_ a: Entry, _ b: Entry) -> Bool { a.rank != b.rank ? a.rank < b.rank : a.position < b.position }
-
-    mutating func push(rank: UInt64, position: Int, merged: Int32) {
-        entries.append(Entry(rank: rank, position: position, merged: merged))
-        var child = entries.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.less(entries[child], entries[parent]) else { break }
-            entries.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard let first = entries.first else { return nil }
-        let last = entries.removeLast()
-        if !entries.isEmpty {
-            entries[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < entries.count, Self.less(entries[left], entries[smallest]) { smallest = left }
-                if right < entries.count, Self.less(entries[right], entries[smallest]) { smallest = right }
-                if smallest == parent { break }
-                entries.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return first
+    static func comesFirst(_ a: MergeCandidate, _ b: MergeCandidate) -> Bool {
+        a.rank != b.rank ? a.rank < b.rank : a.position < b.position
     }
 }

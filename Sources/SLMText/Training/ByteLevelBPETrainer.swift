@@ -111,7 +111,7 @@ public struct ByteLevelBPETrainer: Sendable {
 struct PairStatistics {
     private var counts: [UInt64: Int] = [:]
     private var holders: [UInt64: Set<Int32>] = [:]
-    private var heap: [(count: Int, pair: UInt64)] = []
+    private var heap = PriorityHeap<PairCount>()
 
     static func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
 
@@ -152,37 +152,16 @@ struct PairStatistics {
         return nil
     }
 
-    private static func higher(_ a: (count: Int, pair: UInt64), _ b: (count: Int, pair: UInt64)) -> Bool {
-        a.count != b.count ? a.count > b.count : a.pair < b.pair
-    }
+    private mutating func push(_ count: Int, _ pair: UInt64) { heap.push(PairCount(count: count, pair: pair)) }
 
-    private mutating func push(_ count: Int, _ pair: UInt64) {
-        heap.append((count, pair))
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.higher(heap[child], heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
+    private mutating func popHeap() -> PairCount? { heap.pop() }
+}
 
-    private mutating func popHeap() -> (count: Int, pair: UInt64)? {
-        guard let first = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var top = parent
-                if left < heap.count, Self.higher(heap[left], heap[top]) { top = left }
-                if right < heap.count, Self.higher(heap[right], heap[top]) { top = right }
-                if top == parent { break }
-                heap.swapAt(parent, top)
-                parent = top
-            }
-        }
-        return first
-    }
+/// A pair and its count when queued; the heap yields the highest count first, ties to the
+/// smaller pair key.
+struct PairCount: HeapOrdered {
+    var count: Int
+    var pair: UInt64
+
+    static func comesFirst(_ a: PairCount, _ b: PairCount) -> Bool { a.count != b.count ? a.count > b.count : a.pair < b.pair }
 }
