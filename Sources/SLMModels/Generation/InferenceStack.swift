@@ -124,6 +124,10 @@ public final class InferenceStack {
     /// stores every decoder layer's cross-attention K/V in `state`.
     func encode(source: [Int32], into state: SequenceState) {
         guard let mu = encoder else { return }
+        Parallel.withSingleThreadedBLAS { encode(mu, source: source, into: state) }
+    }
+
+    private func encode(_ mu: MuModel, source: [Int32], into state: SequenceState) {
         let c = mu.config
         let mask = source.map { Int($0) != c.padTokenID ? UInt8(1) : 0 }
         let allReal = !mask.contains(0)  // skip per-key mask checks when nothing is padding
@@ -174,6 +178,10 @@ public final class InferenceStack {
     /// last new token, [sequences, vocab]. Linear layers run once over all stacked rows;
     /// attention runs per sequence against its own cache.
     func step(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
+        return Parallel.withSingleThreadedBLAS { stepSingleThreaded(states, tokens: tokens, requestLength: requestLength) }
+    }
+
+    private func stepSingleThreaded(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
         precondition(states.count == tokens.count && !states.isEmpty)
         let counts = tokens.map(\.count)
         let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
@@ -240,6 +248,6 @@ public final class InferenceStack {
         let last = Tensor(uninitialized: [states.count, width])
         for si in 0..<states.count { (last.data + si * width).update(from: x.data + (starts[si + 1] - 1) * width, count: width) }
         let normed = Infer.rmsNorm(last, finalNorm)
-        return Infer.linear(normed, Linear(weight: head, bias: headBias))
+        return Infer.linearOverColumns(normed, Linear(weight: head, bias: headBias))
     }
 }
