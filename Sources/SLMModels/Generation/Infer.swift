@@ -4,14 +4,23 @@ import SLMTensor
 /// `r` of its output from rows `r` of its input, so the row-wise part of a layer (norms,
 /// projections, MLP, residuals) can run on disjoint row ranges at once (`overRows`).
 enum Infer {
-    /// Below this many rows (a decode step) one call runs everything, with OpenBLAS's threads.
-    static let minimumParallelRows = 32
+    /// Below this many rows (a decode step, a short prompt) one call runs everything, with
+    /// OpenBLAS's threads inside each product.
+    static let minimumParallelRows = 128
+
+    /// Runs a pass over `rows` rows: with at least `minimumParallelRows`, under
+    /// `Parallel.withSingleThreadedBLAS` so that `overRows` and attention split the work over
+    /// the Swift workers as the only threading layer (after a multi-threaded product,
+    /// OpenBLAS's idle threads spin for about 0.1 s and would take a core from them).
+    static func pass<R>(rows: Int, _ body: () -> R) -> R {
+        rows >= minimumParallelRows ? Parallel.withSingleThreadedBLAS(body) : body()
+    }
 
     /// Calls `body` on contiguous row ranges of 0..<rows, one per Swift worker with OpenBLAS
     /// single-threaded inside (`Parallel.forEach`), or once over all rows when there are few.
     /// One threading layer instead of two BLAS threads per product: the products of a few
     /// hundred rows run near one core's peak each, and the norms, GELU and residual adds
-    /// between them use both cores too. The stack runs under `Parallel.withSingleThreadedBLAS`.
+    /// between them use both cores too.
     static func overRows(_ rows: Int, _ body: (Range<Int>) -> Void) {
         let chunks = rows >= minimumParallelRows ? min(Parallel.workers, rows) : 1
         if chunks <= 1 {
@@ -32,20 +41,9 @@ enum Infer {
                     beta: l.bias == nil ? 0 : 1)
     }
 
-    /// x · Wᵀ + b with the output columns split over the Swift workers: for a few rows and a
-    /// wide W (the head of a decode step: one sgemv per worker over its share of the vocabulary).
-    static func linearOverColumns(_ x: Tensor, _ l: Linear) -> Tensor {
-        let rows = x.rows, n = l.outFeatures, k = l.inFeatures
-        let out = Tensor(uninitialized: [rows, n])
-        let chunks = n * k >= 1 << 18 ? min(Parallel.workers, n) : 1
-        Parallel.forEach(chunks) { _, w in
-            let c = (n * w / chunks)..<(n * (w + 1) / chunks)
-            if let b = l.bias {
-                for i in 0..<rows { (out.data + i * n + c.lowerBound).update(from: b.value.data + c.lowerBound, count: c.count) }
-            }
-            Matmul.gemm(out.data + c.lowerBound, x.data, l.weight.value.data + c.lowerBound * k, m: rows, n: c.count, k: k,
-                        transB: true, beta: l.bias == nil ? 0 : 1, ldc: n)
-        }
+    static func linear(_ x: Tensor, _ l: Linear) -> Tensor {
+        let out = Tensor(uninitialized: [x.rows, l.outFeatures])
+        linear(out, x, l, rows: 0..<x.rows)
         return out
     }
 

@@ -124,7 +124,7 @@ public final class InferenceStack {
     /// stores every decoder layer's cross-attention K/V in `state`.
     func encode(source: [Int32], into state: SequenceState) {
         guard let mu = encoder else { return }
-        Parallel.withSingleThreadedBLAS { encode(mu, source: source, into: state) }
+        Infer.pass(rows: source.count) { encode(mu, source: source, into: state) }
     }
 
     private func encode(_ mu: MuModel, source: [Int32], into state: SequenceState) {
@@ -178,10 +178,12 @@ public final class InferenceStack {
     /// last new token, [sequences, vocab]. Linear layers run once over all stacked rows;
     /// attention runs per sequence against its own cache.
     func step(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
-        return Parallel.withSingleThreadedBLAS { stepSingleThreaded(states, tokens: tokens, requestLength: requestLength) }
+        Infer.pass(rows: tokens.reduce(0) { $0 + $1.count }) {
+            stepRows(states, tokens: tokens, requestLength: requestLength)
+        }
     }
 
-    private func stepSingleThreaded(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
+    private func stepRows(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
         precondition(states.count == tokens.count && !states.isEmpty)
         let counts = tokens.map(\.count)
         let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
@@ -248,6 +250,6 @@ public final class InferenceStack {
         let last = Tensor(uninitialized: [states.count, width])
         for si in 0..<states.count { (last.data + si * width).update(from: x.data + (starts[si + 1] - 1) * width, count: width) }
         let normed = Infer.rmsNorm(last, finalNorm)
-        return Infer.linearOverColumns(normed, Linear(weight: head, bias: headBias))
+        return Infer.linear(normed, Linear(weight: head, bias: headBias))
     }
 }
