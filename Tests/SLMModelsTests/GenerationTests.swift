@@ -65,6 +65,21 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
         }
     }
 
+    /// Prompts long enough that the encoder and the prefill split their rows over the workers
+    /// (`Infer.minimumParallelRows`) and attention spans several query blocks.
+    @Test func longPromptsEqualFullRecomputation() throws {
+        let long: [Int32] = (0..<150).map { (i: Int) -> Int32 in Int32(3 + (i * 7 + i / 5) % 60) }
+        for (name, model) in try Self.models() {
+            let generator = Generator(model: model)
+            let eos = Set(generator.defaultEOS)
+            for prompt in [Array(long.prefix(33)), long] {
+                let reference = try greedyByRecomputation(model, prompt: prompt, maxNewTokens: 6, eos: eos)
+                let cached = try generator.generate(prompts: [prompt], options: GenerationOptions(maxNewTokens: 6))
+                #expect(cached[0] == reference, "\(name), prompt of \(prompt.count)")
+            }
+        }
+    }
+
     @Test func samplingIsSeededAndTopKOneIsGreedy() throws {
         let model = try ModelFolder.load(Golden.root + "/mu")
         let generator = Generator(model: model)

@@ -161,6 +161,19 @@ import SLMTensor
         #expect(Array(out.array[(p0 * w)..<((p0 + 1) * w)]) == Array(x[(p0 * w)..<((p0 + 1) * w)]))
     }
 
+    @Test func ropeOnSlicesOfRowsEqualsRopeOnAllRows() {
+        let heads = 2, headDim = 8, width = heads * headDim
+        let tables = RoPETables(positions: RoPETables.centredPositions(length: 9), headDim: headDim)
+        let x = randomArray(9 * width, seed: 16)
+        let whole = Tensor(zeros: [9, width]), sliced = Tensor(zeros: [9, width])
+        RoPE.forward(whole.data, x, tables: tables, rows: 9, heads: heads)
+        for (start, end) in [(0, 4), (4, 7), (7, 9)] {
+            RoPE.forward(sliced.data + start * width, x.withUnsafeBufferPointer { $0.baseAddress! } + start * width,
+                         tables: tables, rows: end - start, heads: heads, firstRow: start)
+        }
+        #expect(sliced.array == whole.array)
+    }
+
     @Test func ropeTablesCanRoundToBFloat16() {
         let t = RoPETables(positions: [3], headDim: 4, roundToBFloat16: true)
         for v in t.cos + t.sin { #expect(HalfPrecision.roundedToBFloat16(v) == v) }

@@ -41,4 +41,22 @@ import SLMTensor
         #expect(hits.counts.allSatisfy { $0 == 1 })
         #expect(Matmul.threadCount == before)
     }
+
+    @Test func singleThreadedBLASScopeSplitsForEachAndRestoresThreads() {
+        let before = Matmul.threadCount
+        let hits = Hits(37)
+        let inside = Parallel.withSingleThreadedBLAS {
+            hits.counts.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let b = buffer
+                Parallel.forEach(37) { worker, i in
+                    #expect(worker >= 0 && worker < Parallel.workers)
+                    b[i] += 1
+                }
+            }
+            return Matmul.threadCount
+        }
+        #expect(inside == 1)
+        #expect(hits.counts.allSatisfy { $0 == 1 })
+        #expect(Matmul.threadCount == before)
+    }
 }

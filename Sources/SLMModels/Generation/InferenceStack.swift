@@ -48,52 +48,6 @@ public final class SequenceState {
     func advance(by n: Int) { length += n }
 }
 
-/// Raw-tensor versions of the layers' forward passes.
-enum Infer {
-    static func linear(_ x: Tensor, _ l: Linear) -> Tensor {
-        let rows = x.rows, n = l.outFeatures
-        let out = Tensor(uninitialized: [rows, n])
-        if let b = l.bias {
-            for r in 0..<rows { (out.data + r * n).update(from: b.value.data, count: n) }
-        }
-        Matmul.gemm(out.data, x.data, l.weight.value.data, m: rows, n: n, k: l.inFeatures, transB: true,
-                    beta: l.bias == nil ? 0 : 1)
-        return out
-    }
-
-    static func rmsNorm(_ x: Tensor, _ n: RMSNormLayer) -> Tensor {
-        let out = Tensor(uninitialized: x.shape)
-        let rstd = Tensor(uninitialized: [x.rows])
-        RMSNorm.forward(out.data, rstd: rstd.data, x.data, weight: n.weight.value.data, rows: x.rows, cols: x.columns, eps: n.eps)
-        return out
-    }
-
-    static func addInPlace(_ x: Tensor, _ y: Tensor) {
-        Elementwise.add(x.data, x.data, y.data, count: x.count)
-    }
-
-    static func mlp(_ x: Tensor, _ m: InferenceMLP) -> Tensor {
-        switch m {
-        case .gelu(let fc1, let fc2):
-            let h = linear(x, fc1)
-            Activations.geluForward(h.data, h.data, count: h.count)
-            return linear(h, fc2)
-        case .swiglu(let gate, let up, let down):
-            let g = linear(x, gate), u = linear(x, up)
-            Activations.swigluForward(g.data, gate: g.data, up: u.data, count: g.count)
-            return linear(g, down)
-        }
-    }
-
-    /// Embedding rows for ids (validated by the caller).
-    static func embed(_ ids: [Int32], _ table: Parameter) -> Tensor {
-        let dim = table.shape[1]
-        let out = Tensor(uninitialized: [ids.count, dim])
-        for (i, id) in ids.enumerated() { (out.data + i * dim).update(from: table.value.data + Int(id) * dim, count: dim) }
-        return out
-    }
-}
-
 /// A model as a stack of decoder layers (and, for Mu, an encoder) for cached decoding.
 public final class InferenceStack {
     let embedding: Parameter
@@ -170,33 +124,51 @@ public final class InferenceStack {
     /// stores every decoder layer's cross-attention K/V in `state`.
     func encode(source: [Int32], into state: SequenceState) {
         guard let mu = encoder else { return }
+        Infer.pass(rows: source.count) { encode(mu, source: source, into: state) }
+    }
+
+    private func encode(_ mu: MuModel, source: [Int32], into state: SequenceState) {
         let c = mu.config
         let mask = source.map { Int($0) != c.padTokenID ? UInt8(1) : 0 }
         let allReal = !mask.contains(0)  // skip per-key mask checks when nothing is padding
         let rope = RoPETables(positions: RoPETables.centredPositions(length: source.count), headDim: c.headDim,
                               theta: mu.ropeTheta(length: source.count))
-        var x = Infer.embed(source, mu.wte)
-        let scratch = Tensor(uninitialized: [Attention.queryBlock * max(source.count, 1)])
+        let x = Infer.embed(source, mu.wte)
+        let rows = source.count
+        let scratch = Tensor(uninitialized: [Attention.queryBlock * max(rows, 1)])
+        let buffers = InferenceBuffers(rows: rows, width: c.nEmbd, qWidth: c.qkvEmbd, kvWidth: c.kvWidth,
+                                       hiddenWidth: c.hiddenDim, gated: false)
+        let q = buffers.q, k = buffers.k, v = buffers.v, a = buffers.attended
         for block in mu.encoderBlocks {
-            let h = Infer.rmsNorm(x, block.ln1)
-            let q = Infer.linear(h, block.attn.q), k = Infer.linear(h, block.attn.k), v = Infer.linear(h, block.attn.v)
-            RoPE.forward(q.data, q.data, tables: rope, rows: q.rows, heads: block.attn.heads)
-            RoPE.forward(k.data, k.data, tables: rope, rows: k.rows, heads: block.attn.kvHeads)
-            let a = Tensor(uninitialized: q.shape)
+            let attn = block.attn
+            Infer.overRows(rows) { r in
+                Infer.projectQKV(x, block.ln1, attn, buffers, rows: r)
+                RoPE.forward(q.data + r.lowerBound * q.columns, q.data + r.lowerBound * q.columns, tables: rope,
+                             rows: r.count, heads: attn.heads, firstRow: r.lowerBound)
+                RoPE.forward(k.data + r.lowerBound * k.columns, k.data + r.lowerBound * k.columns, tables: rope,
+                             rows: r.count, heads: attn.kvHeads, firstRow: r.lowerBound)
+            }
             mask.withUnsafeBufferPointer { m in
                 Attention.inference(out: a.data, q: q.data, k: k.data, v: v.data, keyMask: allReal ? nil : m.baseAddress,
-                                    scratch: scratch.data,
-                                    queryLength: source.count, keyLength: source.count, kvStride: k.columns,
-                                    config: block.attn.config(causal: false, dropout: 0))
+                                    scratch: scratch.data, queryLength: rows, keyLength: rows, kvStride: k.columns,
+                                    config: attn.config(causal: false, dropout: 0))
             }
-            Infer.addInPlace(x, Infer.linear(a, block.attn.out))
-            Infer.addInPlace(x, Infer.mlp(Infer.rmsNorm(x, block.ln2), .gelu(fc1: block.mlp.fc1, fc2: block.mlp.fc2)))
+            Infer.overRows(rows) { r in
+                Infer.residualLinear(x, a, attn.out, buffers, rows: r)
+                Infer.residualMLP(x, block.ln2, .gelu(fc1: block.mlp.fc1, fc2: block.mlp.fc2), buffers, rows: r)
+            }
         }
-        x = Infer.rmsNorm(x, mu.lnE)
         state.sourceMask = mask
         state.sourceHasPadding = !allReal
-        state.crossKeys = layers.map { Infer.linear(x, $0.crossAttention!.k) }
-        state.crossValues = layers.map { Infer.linear(x, $0.crossAttention!.v) }
+        state.crossKeys = layers.map { _ in Tensor(uninitialized: [rows, kvWidth]) }
+        state.crossValues = layers.map { _ in Tensor(uninitialized: [rows, kvWidth]) }
+        Infer.overRows(rows) { r in
+            Infer.rmsNorm(buffers.normed, x, mu.lnE, rows: r)
+            for (li, layer) in layers.enumerated() {
+                Infer.linear(state.crossKeys[li], buffers.normed, layer.crossAttention!.k, rows: r)
+                Infer.linear(state.crossValues[li], buffers.normed, layer.crossAttention!.v, rows: r)
+            }
+        }
     }
 
     // MARK: Decoder step
@@ -206,6 +178,12 @@ public final class InferenceStack {
     /// last new token, [sequences, vocab]. Linear layers run once over all stacked rows;
     /// attention runs per sequence against its own cache.
     func step(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
+        Infer.pass(rows: tokens.reduce(0) { $0 + $1.count }) {
+            stepRows(states, tokens: tokens, requestLength: requestLength)
+        }
+    }
+
+    private func stepRows(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
         precondition(states.count == tokens.count && !states.isEmpty)
         let counts = tokens.map(\.count)
         let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
@@ -216,15 +194,20 @@ public final class InferenceStack {
         }
         let tables = zip(states, counts).map { ropeTables(Array($0.length..<($0.length + $1)), requestLength) }
         let x = Infer.embed(allIDs, embedding)
+        let rows = x.rows
         let maxKeys = max(states.map(\.capacity).max() ?? 0, states.map { $0.sourceMask.count }.max() ?? 0)
         let scratch = Tensor(uninitialized: [min(Attention.queryBlock, counts.max() ?? 1) * max(maxKeys, 1)])
+        // Every layer has the same shapes (a model without layers has nothing to allocate).
+        let buffers = layers.first.map {
+            InferenceBuffers(rows: rows, width: x.columns, qWidth: $0.selfAttention.q.outFeatures, kvWidth: kvWidth, mlp: $0.mlp)
+        }
 
         for (li, layer) in layers.enumerated() {
-            let attn = layer.selfAttention
-            let h = Infer.rmsNorm(x, layer.selfNorm)
-            let q = Infer.linear(h, attn.q), k = Infer.linear(h, attn.k), v = Infer.linear(h, attn.v)
-            let a = Tensor(uninitialized: q.shape)
+            guard let buffers else { break }
+            let q = buffers.q, k = buffers.k, v = buffers.v, a = buffers.attended
             let qWidth = q.columns
+            let attn = layer.selfAttention
+            Infer.overRows(rows) { r in Infer.projectQKV(x, layer.selfNorm, attn, buffers, rows: r) }
             for (si, s) in states.enumerated() {
                 let r0 = starts[si], n = counts[si]
                 RoPE.forward(q.data + r0 * qWidth, q.data + r0 * qWidth, tables: tables[si], rows: n, heads: attn.heads)
@@ -239,24 +222,26 @@ public final class InferenceStack {
                 }
                 if padID != nil && s.selfMask.contains(0) { s.selfMask.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
             }
-            Infer.addInPlace(x, Infer.linear(a, attn.out))
+            Infer.overRows(rows) { r in Infer.residualLinear(x, a, attn.out, buffers, rows: r) }
 
             if let cross = layer.crossAttention, let crossNorm = layer.crossNorm {
-                let cq = Infer.linear(Infer.rmsNorm(x, crossNorm), cross.q)
-                let ca = Tensor(uninitialized: cq.shape)
+                Infer.overRows(rows) { r in
+                    Infer.rmsNorm(buffers.normed, x, crossNorm, rows: r)
+                    Infer.linear(q, buffers.normed, cross.q, rows: r)
+                }
                 for (si, s) in states.enumerated() {
                     let r0 = starts[si], n = counts[si]
                     s.sourceMask.withUnsafeBufferPointer { m in
-                        Attention.inference(out: ca.data + r0 * qWidth, q: cq.data + r0 * qWidth, k: s.crossKeys[li].data,
+                        Attention.inference(out: a.data + r0 * qWidth, q: q.data + r0 * qWidth, k: s.crossKeys[li].data,
                                             v: s.crossValues[li].data, keyMask: s.sourceHasPadding ? m.baseAddress : nil,
                                             scratch: scratch.data,
                                             queryLength: n, keyLength: s.sourceMask.count, kvStride: kvWidth,
                                             config: cross.config(causal: false, dropout: 0))
                     }
                 }
-                Infer.addInPlace(x, Infer.linear(ca, cross.out))
+                Infer.overRows(rows) { r in Infer.residualLinear(x, a, cross.out, buffers, rows: r) }
             }
-            Infer.addInPlace(x, Infer.mlp(Infer.rmsNorm(x, layer.mlpNorm), layer.mlp))
+            Infer.overRows(rows) { r in Infer.residualMLP(x, layer.mlpNorm, layer.mlp, buffers, rows: r) }
         }
         for (s, n) in zip(states, counts) { s.advance(by: n) }
 

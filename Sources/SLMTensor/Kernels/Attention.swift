@@ -263,7 +263,8 @@ extension Attention {
             Parallel.forEach(tasks) { worker, task in
                 let s = worker == 0 ? scratch : extra.data + (worker - 1) * perWorker
                 inferenceBlock(out: out, q: q, k: k, v: v, keyMask: keyMask, scratch: s, head: task % H,
-                               block: task / H, queryLength: lq, keyLength: lk, kvStride: kvStride, config: config)
+                               block: balancedBlock(task / H, of: blocks), queryLength: lq, keyLength: lk,
+                               kvStride: kvStride, config: config)
             }
         } else {
             for task in 0..<tasks {
@@ -271,6 +272,13 @@ extension Attention {
                                block: task / H, queryLength: lq, keyLength: lk, kvStride: kvStride, config: config)
             }
         }
+    }
+
+    /// The query block at place `p` of the order 0, n−1, 1, n−2, …: workers get contiguous
+    /// runs of places, and with causal attention (block i sees about i + 1 blocks of keys)
+    /// each run pairs cheap early blocks with expensive late ones.
+    static func balancedBlock(_ p: Int, of n: Int) -> Int {
+        p % 2 == 0 ? p / 2 : n - 1 - p / 2
     }
 
     /// One head × one block of query rows.

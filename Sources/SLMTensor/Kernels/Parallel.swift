@@ -16,6 +16,11 @@ public enum Parallel {
             for i in 0..<count { body(0, i) }
             return
         }
+        if BLASGate.heldHere {
+            // Inside `withSingleThreadedBLAS`: the gate is held and OpenBLAS is already at 1.
+            split(count, chunks, body)
+            return
+        }
         // The thread count is process-wide: hold the gate so that no product elsewhere in the
         // process runs (with the wrong count) while it is 1, and no two regions interleave their
         // set/restore. Results then depend only on the data, not on what else runs — OpenBLAS
@@ -25,6 +30,10 @@ public enum Parallel {
         let blasThreads = Matmul.threadCount
         Matmul.setThreadCount(1)
         defer { Matmul.setThreadCount(blasThreads) }
+        split(count, chunks, body)
+    }
+
+    private static func split(_ count: Int, _ chunks: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: chunks) { w in
@@ -34,6 +43,23 @@ public enum Parallel {
                 for i in start..<end { run(w, i) }
             }
         }
+    }
+
+    /// Runs `body` with OpenBLAS single-threaded and the gate held, so that every product in it
+    /// runs on the calling thread and `forEach` inside it splits work over the Swift workers
+    /// without switching the thread count back and forth. For a pass that parallelises by
+    /// itself (inference): after a multi-threaded product, OpenBLAS's idle threads spin for
+    /// about 0.1 s and would take a core from the Swift workers.
+    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        if BLASGate.heldHere || BLASGate.insideRegion { return try body() }
+        BLASGate.lock.lock()
+        defer { BLASGate.lock.unlock() }
+        let blasThreads = Matmul.threadCount
+        Matmul.setThreadCount(1)
+        defer { Matmul.setThreadCount(blasThreads) }
+        BLASGate.heldHere = true
+        defer { BLASGate.heldHere = false }
+        return try body()
     }
 }
 
@@ -76,16 +102,28 @@ enum BLASGate {
         return k
     }()
 
+    private static let heldKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
     /// Whether the current thread is a worker of a parallel region.
     static var insideRegion: Bool {
         get { pthread_getspecific(key) != nil }
         set { pthread_setspecific(key, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
     }
 
-    /// Runs a product under the gate unless this thread is already inside a region.
+    /// Whether the current thread holds the gate in `Parallel.withSingleThreadedBLAS`.
+    static var heldHere: Bool {
+        get { pthread_getspecific(heldKey) != nil }
+        set { pthread_setspecific(heldKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
+
+    /// Runs a product under the gate unless this thread is already inside a region or holds it.
     @inline(__always)
     static func run(_ body: () -> Void) {
-        if insideRegion { return body() }
+        if insideRegion || heldHere { return body() }
         lock.lock()
         body()
         lock.unlock()

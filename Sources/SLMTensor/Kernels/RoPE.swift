@@ -59,11 +59,13 @@ public struct RoPETables: Sendable {
 
 public enum RoPE {
     /// x, out: [batch · length, heads · headDim], row r at position index r mod length
-    /// (length = tables.positions.count). `out` may alias `x`.
+    /// (length = tables.positions.count). `out` may alias `x`. With `firstRow`, x and out
+    /// start at that row of such a tensor (a slice of rows rotated on its own).
     public static func forward(
-        _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tables: RoPETables, rows: Int, heads: Int
+        _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tables: RoPETables, rows: Int, heads: Int,
+        firstRow: Int = 0
     ) {
-        rotate(out, x, tables: tables, rows: rows, heads: heads, sign: 1, accumulate: false)
+        rotate(out, x, tables: tables, rows: rows, heads: heads, sign: 1, accumulate: false, firstRow: firstRow)
     }
 
     /// dx += rotation of dy by −φ.
@@ -75,10 +77,11 @@ public enum RoPE {
 
     private static func rotate(
         _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, tables: RoPETables,
-        rows: Int, heads: Int, sign: Float, accumulate: Bool
+        rows: Int, heads: Int, sign: Float, accumulate: Bool, firstRow: Int = 0
     ) {
         let length = tables.positions.count
-        precondition(length > 0 && rows % length == 0, "rows \(rows) not a multiple of length \(length)")
+        precondition(length > 0 && ((firstRow + rows) % length == 0 || firstRow + rows <= length),
+                     "rows \(firstRow)..<\(firstRow + rows) not a multiple of length \(length)")
         let headDim = tables.headDim
         let half = headDim / 2
         let width = heads * headDim
@@ -86,8 +89,8 @@ public enum RoPE {
             tables.sin.withUnsafeBufferPointer { sinBuf in
                 guard let cosTable = cosBuf.baseAddress, let sinTable = sinBuf.baseAddress else { return }
                 for r in 0..<rows {
-                    let cr = cosTable + (r % length) * half
-                    let sr = sinTable + (r % length) * half
+                    let cr = cosTable + ((firstRow + r) % length) * half
+                    let sr = sinTable + ((firstRow + r) % length) * half
                     for h in 0..<heads {
                         let xh = x + r * width + h * headDim
                         let oh = out + r * width + h * headDim
