@@ -58,33 +58,12 @@ public struct DecoderOnlyConfig: Codable, Sendable, Hashable {
     }
 }
 
-/// x += CausalSelfAttn(RMSNorm₁(x)); x += MLP(RMSNorm₂(x)).
-public struct DecoderOnlyBlock {
-    public let ln1: RMSNormLayer, causalAttn: AttentionLayer, ln2: RMSNormLayer, mlp: GeluMLP
-
-    init(_ prefix: String, _ c: MuConfig, _ f: inout ParameterFactory) {
-        ln1 = RMSNormLayer(prefix + ".ln1.weight", width: c.nEmbd, eps: 1e-6, &f)
-        causalAttn = muAttention(prefix + ".causal_attn", c, &f)
-        ln2 = RMSNormLayer(prefix + ".ln2.weight", width: c.nEmbd, eps: 1e-6, &f)
-        mlp = GeluMLP(prefix + ".mlp", width: c.nEmbd, hidden: c.hiddenDim, &f)
-    }
-
-    func callAsFunction(_ x: Variable, batch: Int, rope: RoPETables, keyMask: [Bool], dropout: Float,
-                        _ fp: ForwardPass) -> Variable {
-        let t = fp.tape
-        let h = ln1(x, fp)
-        let x1 = t.add(x, causalAttn(query: h, keyValue: h, batch: batch, causal: true, rope: rope,
-                                     keyMask: keyMask, dropout: dropout, fp))
-        return t.add(x1, mlp(ln2(x1, fp), dropout: dropout, fp))
-    }
-}
-
 /// Names: transformer.wte.weight (tied), transformer.h.{i}.{ln1,causal_attn,ln2,mlp}.*,
 /// transformer.ln_f.weight.
 public final class DecoderOnlyModel: ParameterContainer {
     public let config: DecoderOnlyConfig
     public let wte: Parameter
-    public let blocks: [DecoderOnlyBlock]
+    public let blocks: [SelfAttentionBlock]
     public let lnF: RMSNormLayer
     public let lmHeadBias: Parameter?
     public let parameters: [Parameter]
@@ -96,7 +75,7 @@ public final class DecoderOnlyModel: ParameterContainer {
         var f = ParameterFactory(seed: seed ?? 0)
         f.unfilled = seed == nil
         wte = f.normal("transformer.wte.weight", [c.vocabSize, c.nEmbd])
-        blocks = (0..<config.nLayer).map { DecoderOnlyBlock("transformer.h.\($0)", c, &f) }
+        blocks = (0..<config.nLayer).map { SelfAttentionBlock("transformer.h.\($0)", c, attentionName: "causal_attn", causal: true, &f) }
         lnF = RMSNormLayer("transformer.ln_f.weight", width: c.nEmbd, eps: 1e-6, &f)
         lmHeadBias = c.lmHeadBias ? f.zeros("lm_head.bias", [c.vocabSize]) : nil
         parameters = f.created

@@ -27,22 +27,27 @@ func muAttention(_ prefix: String, _ c: MuConfig, _ f: inout ParameterFactory) -
         heads: c.nHead, kvHeads: c.nKVHead, mapping: c.kvMapping)
 }
 
-/// h = RMSNorm₁(x); x += SelfAttn(h; bidirectional, centred RoPE, key mask); x += MLP(RMSNorm₂(x)).
-public struct MuEncoderBlock {
+/// x += SelfAttn(RMSNorm₁(x)); x += MLP(RMSNorm₂(x)): Mu's encoder block (bidirectional,
+/// centred RoPE, its attention under `attn`) and the decoder-only baseline's block (causal,
+/// under `causal_attn`) — the same block, as the seed builds both.
+public struct SelfAttentionBlock {
     public let ln1: RMSNormLayer, attn: AttentionLayer, ln2: RMSNormLayer, mlp: GeluMLP
+    public let causal: Bool
 
-    init(_ prefix: String, _ c: MuConfig, _ f: inout ParameterFactory) {
+    /// `attentionName` is the checkpoint name of the attention (`attn`, `causal_attn`).
+    init(_ prefix: String, _ c: MuConfig, attentionName: String, causal: Bool, _ f: inout ParameterFactory) {
         ln1 = RMSNormLayer(prefix + ".ln1.weight", width: c.nEmbd, eps: 1e-6, &f)
-        attn = muAttention(prefix + ".attn", c, &f)
+        attn = muAttention(prefix + "." + attentionName, c, &f)
         ln2 = RMSNormLayer(prefix + ".ln2.weight", width: c.nEmbd, eps: 1e-6, &f)
         mlp = GeluMLP(prefix + ".mlp", width: c.nEmbd, hidden: c.hiddenDim, &f)
+        self.causal = causal
     }
 
     func callAsFunction(_ x: Variable, batch: Int, rope: RoPETables, keyMask: [Bool], dropout: Float,
                         _ fp: ForwardPass) -> Variable {
         let t = fp.tape
         let h = ln1(x, fp)
-        let x1 = t.add(x, attn(query: h, keyValue: h, batch: batch, causal: false, rope: rope,
+        let x1 = t.add(x, attn(query: h, keyValue: h, batch: batch, causal: causal, rope: rope,
                                keyMask: keyMask, dropout: dropout, fp))
         return t.add(x1, mlp(ln2(x1, fp), dropout: dropout, fp))
     }
@@ -83,7 +88,7 @@ public struct MuDecoderBlock {
 public final class MuModel: ParameterContainer {
     public let config: MuConfig
     public let wte: Parameter
-    public let encoderBlocks: [MuEncoderBlock]
+    public let encoderBlocks: [SelfAttentionBlock]
     public let lnE: RMSNormLayer
     public let decoderBlocks: [MuDecoderBlock]
     public let lnF: RMSNormLayer
@@ -97,7 +102,9 @@ public final class MuModel: ParameterContainer {
         var f = ParameterFactory(seed: seed ?? 0)
         f.unfilled = seed == nil
         wte = f.normal("transformer.wte.weight", [config.vocabSize, config.nEmbd])
-        encoderBlocks = (0..<config.nEncoderLayer).map { MuEncoderBlock("transformer.e.\($0)", config, &f) }
+        encoderBlocks = (0..<config.nEncoderLayer).map {
+            SelfAttentionBlock("transformer.e.\($0)", config, attentionName: "attn", causal: false, &f)
+        }
         lnE = RMSNormLayer("transformer.ln_e.weight", width: config.nEmbd, eps: 1e-6, &f)
         decoderBlocks = (0..<config.nDecoderLayer).map { MuDecoderBlock("transformer.h.\($0)", config, &f) }
         lnF = RMSNormLayer("transformer.ln_f.weight", width: config.nEmbd, eps: 1e-6, &f)

@@ -64,6 +64,14 @@ public final class InferenceStack {
     /// Mu's encoder, nil for decoder-only models.
     let encoder: MuModel?
 
+    /// Decoder settings of a Mu-family config (Mu, and the baseline's widths): plain RoPE
+    /// positions, the pad id masked, the vocabulary and the K/V width.
+    private static func settings(_ c: MuConfig)
+        -> (ropeTables: (_ positions: [Int], _ requestLength: Int) -> RoPETables, padID: Int32?, vocabSize: Int, kvWidth: Int) {
+        ({ positions, _ in RoPETables(positions: positions, headDim: c.headDim, theta: c.ropeTheta) },
+         Int32(c.padTokenID), c.vocabSize, c.kvWidth)
+    }
+
     init(_ model: AnyModel) {
         switch model {
         case .mu(let m):
@@ -75,26 +83,18 @@ public final class InferenceStack {
             finalNorm = m.lnF
             head = m.wte
             headBias = m.lmHeadBias
-            let c = m.config
-            ropeTables = { positions, _ in RoPETables(positions: positions, headDim: c.headDim, theta: c.ropeTheta) }
-            padID = Int32(c.padTokenID)
-            vocabSize = c.vocabSize
-            kvWidth = c.kvWidth
+            (ropeTables, padID, vocabSize, kvWidth) = Self.settings(m.config)
             encoder = m
         case .decoderOnly(let m):
             embedding = m.wte
             layers = m.blocks.map {
-                InferenceLayer(selfNorm: $0.ln1, selfAttention: $0.causalAttn, crossNorm: nil, crossAttention: nil,
+                InferenceLayer(selfNorm: $0.ln1, selfAttention: $0.attn, crossNorm: nil, crossAttention: nil,
                                mlpNorm: $0.ln2, mlp: .gelu(fc1: $0.mlp.fc1, fc2: $0.mlp.fc2))
             }
             finalNorm = m.lnF
             head = m.wte
             headBias = m.lmHeadBias
-            let c = m.config.widths
-            ropeTables = { positions, _ in RoPETables(positions: positions, headDim: c.headDim, theta: c.ropeTheta) }
-            padID = Int32(c.padTokenID)
-            vocabSize = c.vocabSize
-            kvWidth = c.kvWidth
+            (ropeTables, padID, vocabSize, kvWidth) = Self.settings(m.config.widths)
             encoder = nil
         case .llama(let m):
             embedding = m.embedTokens
