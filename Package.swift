@@ -30,7 +30,7 @@ let package = Package(
         // Optimised in debug builds too: unoptimised SIMD kernels run 50-100x slower, which
         // would make the training tests (and any debug run of a model) crawl.
         .target(
-            name: "SLMTensor", dependencies: ["COpenBLAS"],
+            name: "SLMTensor", dependencies: ["COpenBLAS", "SLMCore"],
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
                             .unsafeFlags(["-O"], .when(configuration: .debug))]),
         // [3] safetensors read (mmap, validated) and atomic write.
@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "SLMPipeline", dependencies: ["SLMCore", "CLibYAML"]),
         // [3] HF-compatible tokenizers (tokenizer.json), a byte-level BPE trainer, dataset records.
         .target(name: "SLMText"),
-        .target(name: "SLMData"),
+        .target(name: "SLMData", dependencies: ["SLMCore"]),
         // [5] The ML stage kinds: where datasets, tokenizers (and models) meet the pipeline.
         .target(name: "SLMStages", dependencies: ["SLMCore", "SLMPipeline", "SLMText", "SLMData", "SLMFetch", "SLMFormats", "SLMTensor", "SLMModels", "SLMTrain", "SLMZoo", "SLMEval"]),
         // [3] Evaluation metrics (SQuAD v2, ROUGE, BLEU) and the comparison table; pure functions.

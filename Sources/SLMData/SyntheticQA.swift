@@ -1,4 +1,5 @@
 import Foundation
+import SLMCore
 
 /// A seeded generator of synthetic SQuAD-2.0-style extractive QA. Each context states
 /// facts about invented entities (names built from syllables, so no real knowledge helps);

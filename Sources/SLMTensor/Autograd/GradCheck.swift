@@ -1,3 +1,5 @@
+import SLMCore
+
 /// Central-difference gradient checks of the tape's hand-written backwards.
 ///
 /// The op is recorded on a tape in fp32 and backpropagated with a random upstream gradient

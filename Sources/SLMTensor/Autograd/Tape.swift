@@ -1,3 +1,5 @@
+import SLMCore
+
 /// A handle to a value recorded on a `Tape` (an index into its node list).
 public struct Variable: Hashable, Sendable {
     public let index: Int
