@@ -54,6 +54,10 @@ public struct StageInvocation: Sendable {
     public let notice: @Sendable (String) -> Void
 
     public func absolute(_ relative: String) -> String { workspace + "/" + relative }
+    /// `path` relative to the workspace when it lies inside it, else as given.
+    public func relative(_ path: String) -> String {
+        path.hasPrefix(workspace + "/") ? String(path.dropFirst(workspace.count + 1)) : path
+    }
 }
 
 /// What a stage reports back beyond its files.

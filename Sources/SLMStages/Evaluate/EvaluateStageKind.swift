@@ -133,8 +133,7 @@ public struct EvaluateStageKind: StageKind {
         }
         log.write(table.markdown())
         // The table itself, on the terminal too: it is what a run of an experiment is for.
-        let relativeFolder = tableFolder.hasPrefix(invocation.workspace + "/") ? String(tableFolder.dropFirst(invocation.workspace.count + 1)) : tableFolder
-        invocation.notice("\(folders.count) model(s) × \(examples.count) examples (\(relativeFolder)/comparison.md):")
+        invocation.notice("\(folders.count) model(s) × \(examples.count) examples (\(invocation.relative(tableFolder))/comparison.md):")
         for line in table.markdown().split(separator: "\n") { invocation.notice(String(line)) }
         return StageOutcome(metrics: metrics)
     }

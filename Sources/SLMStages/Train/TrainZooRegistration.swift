@@ -28,10 +28,10 @@ enum TrainZooRegistration {
                 return "\(existing.reference)@sha256:\(existing.digest.short)"
             }
             var annotations = ModelAnnotations()
-            annotations.lineage.append(.init(relation: .data, target: relative(shards.folder, invocation.workspace),
+            annotations.lineage.append(.init(relation: .data, target: invocation.relative(shards.folder),
                                              digest: try shards.contentDigest()))
             if let tokenizer = shards.tokenizerPath {
-                annotations.lineage.append(.init(relation: .tokenizer, target: relative(tokenizer, invocation.workspace),
+                annotations.lineage.append(.init(relation: .tokenizer, target: invocation.relative(tokenizer),
                                                  digest: shards.tokenizerDigest))
             }
             if let initFolder = invocation.inputs[initInput]?.first {
@@ -48,7 +48,7 @@ enum TrainZooRegistration {
                 params: .object(invocation.parameters), seed: Int64(clamping: seed), slmflowVersion: slmflowVersion)
             var imported = try ModelImporter.open(modelFolder)
             // Workspace-relative, like the other edges: the zoo outlives where the workspace sits.
-            imported.source.location = relative(modelFolder, invocation.workspace)
+            imported.source.location = invocation.relative(modelFolder)
             let manifest = try store.add(imported, as: reference, annotations: annotations, slmflowVersion: slmflowVersion)
             return "\(manifest.reference)@sha256:\(manifest.digest.short)"
         } catch {
@@ -64,10 +64,6 @@ enum TrainZooRegistration {
         if let manifest = try? store.resolve(modelName(pipeline: invocation.pipeline, stage: initStage)) {
             return .init(relation: relation, target: "\(manifest.reference)@sha256:\(manifest.digest.hex)", digest: manifest.digest)
         }
-        return .init(relation: relation, target: relative(folder, invocation.workspace))
-    }
-
-    private static func relative(_ path: String, _ workspace: String) -> String {
-        path.hasPrefix(workspace + "/") ? String(path.dropFirst(workspace.count + 1)) : path
+        return .init(relation: relation, target: invocation.relative(folder))
     }
 }
