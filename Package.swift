@@ -30,7 +30,7 @@ let package = Package(
         // Optimised in debug builds too: unoptimised SIMD kernels run 50-100x slower, which
         // would make the training tests (and any debug run of a model) crawl.
         .target(
-            name: "SLMTensor", dependencies: ["COpenBLAS", "SLMCore"],
+            name: "SLMTensor", dependencies: ["COpenBLAS", "CShims", "SLMCore"],
             swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release)),
                             .unsafeFlags(["-O"], .when(configuration: .debug))]),
         // [3] safetensors read (mmap, validated) and atomic write.

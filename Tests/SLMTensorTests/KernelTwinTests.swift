@@ -85,6 +85,18 @@ import SLMTensor
         #expect(maxAbsDifference(out.array, expected) < 2e-5)
     }
 
+    @Test(arguments: oddColumnCounts)
+    func exponentiateDividedBySumsIsTheSoftmax(cols: Int) {
+        let rows = 3
+        let x = randomArray(rows * cols, seed: 11, scale: 4)
+        let out = Tensor(shape: [rows, cols], values: x)
+        let sums = Tensor(zeros: [rows])
+        Softmax.exponentiate(out.data, rows: rows, cols: cols, sums: sums.data)
+        var divided = out.array
+        for i in 0..<(rows * cols) { divided[i] /= sums[i / cols] }
+        #expect(relativeError(divided, Softmax.forwardReference(x, rows: rows, cols: cols)) < 2e-6)
+    }
+
     @Test func softmaxGivesExactZeroToMinusInfinity() {
         let out = Tensor(zeros: [1, 9])
         Softmax.forward(out.data, [0, -.infinity, 0, -.infinity, 0, 0, 0, 0, -.infinity], rows: 1, cols: 9)

@@ -20,7 +20,7 @@ st, tt = load("swift-train-*.json"), load("torch-train-*.json")
 si, ti = load("swift-infer-*.json"), load("torch-infer-*.json")
 large = load("swift-large.json")
 
-print(f"Machine: {st[0]['machine']}; OpenBLAS threads {st[0]['blas_threads']}, torch {tt[0]['torch']} "
+print(f"Machine: {st[0]['machine']}; slmflow threads {st[0]['threads']}, torch {tt[0]['torch']} "
       f"with {tt[0]['threads']} threads; {len(st)} alternating rounds, medians.\n")
 print("| training (batch 16, source 256, target 32, dropout 0.1) | parameters | slmflow tokens/s | PyTorch tokens/s | ratio | slmflow GFLOP/s (share of sgemm peak) | slmflow peak RSS | PyTorch peak RSS |")
 print("|---|---|---|---|---|---|---|---|")

@@ -4,23 +4,14 @@ import SLMTensor
 /// `r` of its output from rows `r` of its input, so the row-wise part of a layer (norms,
 /// projections, MLP, residuals) can run on disjoint row ranges at once (`overRows`).
 enum Infer {
-    /// Below this many rows (a decode step, a short prompt) one call runs everything, with
-    /// OpenBLAS's threads inside each product.
+    /// Below this many rows (a decode step, a short prompt) each product splits itself over
+    /// the workers (`Matmul.gemm`, by columns for few rows) and the rest runs on one thread.
     static let minimumParallelRows = 128
 
-    /// Runs a pass over `rows` rows: with at least `minimumParallelRows`, under
-    /// `Parallel.withSingleThreadedBLAS` so that `overRows` and attention split the work over
-    /// the Swift workers as the only threading layer (after a multi-threaded product,
-    /// OpenBLAS's idle threads spin for about 0.1 s and would take a core from them).
-    static func pass<R>(rows: Int, _ body: () -> R) -> R {
-        rows >= minimumParallelRows ? Parallel.withSingleThreadedBLAS(body) : body()
-    }
-
-    /// Calls `body` on contiguous row ranges of 0..<rows, one per Swift worker with OpenBLAS
-    /// single-threaded inside (`Parallel.forEach`), or once over all rows when there are few.
-    /// One threading layer instead of two BLAS threads per product: the products of a few
-    /// hundred rows run near one core's peak each, and the norms, GELU and residual adds
-    /// between them use both cores too.
+    /// Calls `body` on contiguous row ranges of 0..<rows, one per worker (`Parallel.forEach`;
+    /// the products inside then run whole on each worker), or once over all rows when there
+    /// are few. Splitting the layer rather than each product keeps the norms, GELU and
+    /// residual adds between the products on all cores too, with one hand-off per layer part.
     static func overRows(_ rows: Int, _ body: (Range<Int>) -> Void) {
         let chunks = rows >= minimumParallelRows ? min(Parallel.workers, rows) : 1
         if chunks <= 1 {

@@ -124,7 +124,7 @@ public final class InferenceStack {
     /// stores every decoder layer's cross-attention K/V in `state`.
     func encode(source: [Int32], into state: SequenceState) {
         guard let mu = encoder else { return }
-        Infer.pass(rows: source.count) { encode(mu, source: source, into: state) }
+        encode(mu, source: source, into: state)
     }
 
     private func encode(_ mu: MuModel, source: [Int32], into state: SequenceState) {
@@ -178,12 +178,6 @@ public final class InferenceStack {
     /// last new token, [sequences, vocab]. Linear layers run once over all stacked rows;
     /// attention runs per sequence against its own cache.
     func step(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
-        Infer.pass(rows: tokens.reduce(0) { $0 + $1.count }) {
-            stepRows(states, tokens: tokens, requestLength: requestLength)
-        }
-    }
-
-    private func stepRows(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
         precondition(states.count == tokens.count && !states.isEmpty)
         let counts = tokens.map(\.count)
         let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }

@@ -313,10 +313,14 @@ extension Attention {
             // block does not span all Lk keys).
             if !any { row.update(repeating: 0, count: visible) }
         }
-        Softmax.forward(scratch, scratch, rows: rows, cols: visible)
-        // O_blk [rows, hd] = P [rows, visible] · V [visible, hd]
-        Matmul.gemm(out + i0 * qWidth + h * hd, scratch, vp, m: rows, n: hd, k: visible,
-                    lda: visible, ldb: kvStride, ldc: qWidth)
+        // O_blk [rows, hd] = softmax(S) · V, dividing O's hd columns instead of P's `visible`.
+        let ob = out + i0 * qWidth + h * hd
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { sums in
+            guard let sums = sums.baseAddress else { return }
+            Softmax.exponentiate(scratch, rows: rows, cols: visible, sums: sums)
+            Matmul.gemm(ob, scratch, vp, m: rows, n: hd, k: visible, lda: visible, ldb: kvStride, ldc: qWidth)
+            for r in 0..<rows { Elementwise.scale(ob + r * qWidth, ob + r * qWidth, by: 1 / sums[r], count: hd) }
+        }
         if visible < lk {
             for r in 0..<rows where !anyAllowed(keyMask, row: i0 + r, keyLength: lk, causalOffset: causalOffset) {
                 uniformOverAll(out: out + (i0 + r) * qWidth + h * hd, v: vp, keyLength: lk, kvStride: kvStride, hd: hd)

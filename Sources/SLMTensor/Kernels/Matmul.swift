@@ -7,6 +7,16 @@ import COpenBLAS
 /// Leading dimensions default to the contiguous ones and may be larger, which is how
 /// attention addresses one head inside a [rows, heads·headDim] activation without copies.
 public enum Matmul {
+    /// Products of at least this many multiply-adds are split over the workers (about 15 µs
+    /// on one core here, well above what handing a chunk to a helper costs).
+    static let splitMultiplyAdds = 1 << 20
+    /// A one-row product (sgemv) is memory-bound: split from this many weights.
+    static let splitVectorWeights = 1 << 16
+
+    /// OpenBLAS single-threaded, once, before the first product: the engine's own workers
+    /// split products instead (`Parallel`, one threading layer).
+    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+
     public static func gemm(
         _ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
         m: Int, n: Int, k: Int,
@@ -23,9 +33,31 @@ public enum Matmul {
             scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
-        BLASGate.run {
-            product(c, a, b, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta,
-                    lda: lda, ldb: ldb, ldc: ldc)
+        _ = singleThreadedBLAS
+        let workers = Parallel.insideLoop ? 1 : Parallel.workers
+        let big = m == 1 ? n * k >= splitVectorWeights && n >= 64 : m * n * k >= splitMultiplyAdds
+        guard workers > 1 && big else {
+            return product(c, a, b, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta,
+                           lda: lda, ldb: ldb, ldc: ldc)
+        }
+        // Each chunk is a product of its own over a block of C's rows (or, for few rows, of its
+        // columns), single-threaded. A row split gives exactly the unsplit result (tested); a
+        // column split can differ in the last bits, as OpenBLAS's own threads did. Either way
+        // the result depends only on the data and the number of workers.
+        let byRows = m >= 32 * workers
+        let extent = byRows ? m : n
+        let units = (extent + 15) / 16
+        WorkerPool.shared.run(workers) { w in
+            let start = min(extent, units * w / workers * 16)
+            let end = w == workers - 1 ? extent : min(extent, units * (w + 1) / workers * 16)
+            guard start < end else { return }
+            if byRows {
+                product(c + start * ldc, transA ? a + start : a + start * lda, b, m: end - start, n: n, k: k,
+                        transA: transA, transB: transB, alpha: alpha, beta: beta, lda: lda, ldb: ldb, ldc: ldc)
+            } else {
+                product(c + start, a, transB ? b + start * ldb : b + start, m: m, n: end - start, k: k,
+                        transA: transA, transB: transB, alpha: alpha, beta: beta, lda: lda, ldb: ldb, ldc: ldc)
+            }
         }
     }
 
@@ -60,13 +92,6 @@ public enum Matmul {
             if beta == 0 { row.update(repeating: 0, count: n) } else { for j in 0..<n { row[j] *= beta } }
         }
     }
-
-    /// Sets the number of OpenBLAS threads. Use 1 inside Swift-parallel regions (never nest).
-    public static func setThreadCount(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
-    }
-
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
     /// Reference twin: the triple loop on contiguous arrays (same transpose conventions).
     public static func gemmReference<T: ReferenceScalar>(

@@ -9,32 +9,47 @@ public enum Softmax {
     ) {
         let tail = cols % 8, body = cols - tail
         for row in 0..<rows {
-            let xr = x + row * cols
             let yr = out + row * cols
-            let m = rowMax(xr, cols: cols)
-            var acc = Vec8()
-            var j = 0
-            while j < body {
-                let e = vexp(load8(xr + j) - m)
-                acc += e
-                store8(e, yr + j)
-                j += 8
-            }
-            if tail > 0 {
-                let e = zeroingLanes(vexp(loadPartial(xr + body, tail) - m), from: tail)
-                acc += e
-                storePartial(e, yr + body, tail)
-            }
-            let total = acc.sum()
+            let (m, total) = exponentiateRow(yr, x + row * cols, cols: cols)
             logSumExp?[row] = m + total.logarithm
             let inv = 1 / total
-            j = 0
+            var j = 0
             while j < body {
                 store8(load8(yr + j) * inv, yr + j)
                 j += 8
             }
             if tail > 0 { storePartial(loadPartial(yr + body, tail) * inv, yr + body, tail) }
         }
+    }
+
+    /// In place, the softmax without its division: x_ij ← exp(x_ij − m_i), sums[i] = Σ_j x_ij.
+    /// For callers that divide a smaller product instead (attention divides P·V's hd columns,
+    /// not P's Lk).
+    public static func exponentiate(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
+                                    sums: UnsafeMutablePointer<Float>) {
+        for row in 0..<rows { sums[row] = exponentiateRow(x + row * cols, x + row * cols, cols: cols).sum }
+    }
+
+    /// out_j = exp(x_j − m), m = max_j x_j; returns m and Σ_j out_j. `out` may alias `x`.
+    @inline(__always)
+    private static func exponentiateRow(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, cols: Int)
+        -> (max: Float, sum: Float) {
+        let tail = cols % 8, body = cols - tail
+        let m = rowMax(x, cols: cols)
+        var acc = Vec8()
+        var j = 0
+        while j < body {
+            let e = vexp(load8(x + j) - m)
+            acc += e
+            store8(e, out + j)
+            j += 8
+        }
+        if tail > 0 {
+            let e = zeroingLanes(vexp(loadPartial(x + body, tail) - m), from: tail)
+            acc += e
+            storePartial(e, out + body, tail)
+        }
+        return (m, acc.sum())
     }
 
     /// out_ij = x_ij − m_i − log Σ_j exp(x_ij − m_i)

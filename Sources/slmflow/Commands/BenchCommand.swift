@@ -61,14 +61,14 @@ extension BenchCommand {
         @Option var target = 32
         @Option(help: "Timed optimizer steps (median reported).") var steps = 5
         @Option(help: "Dropout during training (the seed trains with 0.1).") var dropout: Float = 0.1
-        @Option(help: "OpenBLAS threads.") var threads = 2
+        @Option(help: "Engine threads (1 … the machine's cores; OpenBLAS itself runs single-threaded).") var threads = 2
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            Matmul.setThreadCount(threads)
+            Parallel.setWorkers(threads)
             let r = try EngineBench.train(batch: batch, source: source, target: target, steps: steps, dropout: dropout)
             if json { return try printJSON(r) }
-            print("machine: \(r.machine); OpenBLAS threads \(r.blasThreads); sgemm peak \(String(format: "%.0f", r.sgemmPeakGflops)) GFLOP/s")
+            print("machine: \(r.machine); threads \(r.threads); sgemm peak \(String(format: "%.0f", r.sgemmPeakGflops)) GFLOP/s")
             print("batch \(r.batch), source \(r.source), target \(r.target), dropout \(r.dropout); median of \(steps) steps")
             for f in r.figures {
                 print("  \(f.model.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", f.tokensPerSecond)) tokens/s  step \(milliseconds(f.stepSeconds.median))  \(String(format: "%.0f GFLOP/s (%.0f%% of sgemm)", f.gflopPerSecond, 100 * f.shareOfSgemmPeak))  peak \(bytes(f.peakMemoryBytes))  \(f.parameters) params")
@@ -84,18 +84,18 @@ extension BenchCommand {
         @Option(name: .customLong("new-tokens"), help: "Decoded tokens after the first.") var newTokens = 64
         @Option(help: "Timed repetitions (median reported).") var repetitions = 5
         @Flag(name: .customLong("large"), help: "Also the 330M Mu (parameter count, memory, decode rate).") var large = false
-        @Option(help: "OpenBLAS threads.") var threads = 2
+        @Option(help: "Engine threads (1 … the machine's cores; OpenBLAS itself runs single-threaded).") var threads = 2
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            Matmul.setThreadCount(threads)
+            Parallel.setWorkers(threads)
             let list = try lengths.split(separator: ",").map { s -> Int in
                 guard let n = Int(s.trimmingCharacters(in: .whitespaces)), n > 0 else { throw ValidationError("bad length '\(s)'") }
                 return n
             }
             let r = try EngineBench.infer(lengths: list, newTokens: newTokens, repetitions: repetitions, large: large)
             if json { return try printJSON(r) }
-            print("machine: \(r.machine); OpenBLAS threads \(r.blasThreads); \(newTokens) decoded tokens; medians of \(repetitions)")
+            print("machine: \(r.machine); threads \(r.threads); \(newTokens) decoded tokens; medians of \(repetitions)")
             for f in r.figures + (r.large.map { [$0] } ?? []) {
                 print("  \(f.model.padding(toLength: 14, withPad: " ", startingAt: 0)) input \(String(format: "%5d", f.inputLength))  first token \(milliseconds(f.firstTokenSeconds))  decode \(String(format: "%7.0f", f.decodeTokensPerSecond)) tokens/s  peak \(bytes(f.peakMemoryBytes))")
             }
