@@ -96,6 +96,14 @@ enum Infer {
         add(x, buffers.projected, rows: r)
     }
 
+    /// out[i] = x[rows[i]], [rows.count, x.columns].
+    static func gatherRows(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let width = x.columns
+        let out = Tensor(uninitialized: [rows.count, width])
+        for (i, r) in rows.enumerated() { (out.data + i * width).update(from: x.data + r * width, count: width) }
+        return out
+    }
+
     /// Embedding rows for ids (validated by the caller).
     static func embed(_ ids: [Int32], _ table: Parameter) -> Tensor {
         let dim = table.shape[1]

@@ -187,14 +187,16 @@ public final class InferenceStack {
             if let padID { s.selfMask.append(contentsOf: tokens[si].map { $0 != padID ? 1 : 0 }) }
         }
         let tables = zip(states, counts).map { ropeTables(Array($0.length..<($0.length + $1)), requestLength) }
-        let x = Infer.embed(allIDs, embedding)
-        let rows = x.rows
+        var x = Infer.embed(allIDs, embedding)
         let maxKeys = max(states.map(\.capacity).max() ?? 0, states.map { $0.sourceMask.count }.max() ?? 0)
         let scratch = Tensor(uninitialized: [min(Attention.queryBlock, counts.max() ?? 1) * max(maxKeys, 1)])
         // Every layer has the same shapes (a model without layers has nothing to allocate).
         let buffers = layers.first.map {
-            InferenceBuffers(rows: rows, width: x.columns, qWidth: $0.selfAttention.q.outFeatures, kvWidth: kvWidth, mlp: $0.mlp)
+            InferenceBuffers(rows: x.rows, width: x.columns, qWidth: $0.selfAttention.q.outFeatures, kvWidth: kvWidth, mlp: $0.mlp)
         }
+        // The rows whose layer outputs are still needed: all new rows, then in the last layer
+        // only each sequence's last one.
+        var rows = x.rows, queryStarts = starts, queryCounts = counts
 
         for (li, layer) in layers.enumerated() {
             guard let buffers else { break }
@@ -208,7 +210,23 @@ public final class InferenceStack {
                 RoPE.forward(k.data + r0 * kvWidth, k.data + r0 * kvWidth, tables: tables[si], rows: n, heads: attn.kvHeads)
                 (s.keys[li].data + s.length * kvWidth).update(from: k.data + r0 * kvWidth, count: n * kvWidth)
                 (s.values[li].data + s.length * kvWidth).update(from: v.data + r0 * kvWidth, count: n * kvWidth)
-                let keyCount = s.length + n
+            }
+            if li == layers.count - 1 && rows > states.count {
+                // Only the last rows feed the logits, and later steps read only the keys and
+                // values cached above: the other rows skip the last layer's attention, output
+                // projection and MLP (a prefill's share 1/layers of those).
+                let lastRows = (0..<states.count).map { starts[$0 + 1] - 1 }
+                x = Infer.gatherRows(x, lastRows)
+                for (i, r) in lastRows.enumerated() where i != r {  // r ≥ i: no source is overwritten first
+                    (q.data + i * qWidth).update(from: q.data + r * qWidth, count: qWidth)
+                }
+                rows = states.count
+                queryStarts = Array(0...rows)
+                queryCounts = Array(repeating: 1, count: rows)
+            }
+            for (si, s) in states.enumerated() {
+                let r0 = queryStarts[si], n = queryCounts[si]
+                let keyCount = s.length + counts[si]
                 let run = { (mask: UnsafePointer<UInt8>?) in
                     Attention.inference(out: a.data + r0 * qWidth, q: q.data + r0 * qWidth, k: s.keys[li].data,
                                         v: s.values[li].data, keyMask: mask, scratch: scratch.data, queryLength: n,
@@ -224,7 +242,7 @@ public final class InferenceStack {
                     Infer.linear(q, buffers.normed, cross.q, rows: r)
                 }
                 for (si, s) in states.enumerated() {
-                    let r0 = starts[si], n = counts[si]
+                    let r0 = queryStarts[si], n = queryCounts[si]
                     s.sourceMask.withUnsafeBufferPointer { m in
                         Attention.inference(out: a.data + r0 * qWidth, q: q.data + r0 * qWidth, k: s.crossKeys[li].data,
                                             v: s.crossValues[li].data, keyMask: s.sourceHasPadding ? m.baseAddress : nil,
@@ -240,9 +258,7 @@ public final class InferenceStack {
         for (s, n) in zip(states, counts) { s.advance(by: n) }
 
         // Logits of the last new row of each sequence only.
-        let width = x.columns
-        let last = Tensor(uninitialized: [states.count, width])
-        for si in 0..<states.count { (last.data + si * width).update(from: x.data + (starts[si + 1] - 1) * width, count: width) }
+        let last = Infer.gatherRows(x, (0..<states.count).map { queryStarts[$0 + 1] - 1 })
         let normed = Infer.rmsNorm(last, finalNorm)
         return Infer.linear(normed, Linear(weight: head, bias: headBias))
     }

@@ -9,12 +9,12 @@ public enum Activations {
     static let geluC: Float = 0.797_884_560_802_865_4  // √(2/π)
     static let geluA: Float = 0.044_715
 
-    @inline(__always)
+    @_transparent
     static func gelu8(_ u: Vec8) -> Vec8 {
         u * vsigmoid(2 * geluC * (u + geluA * u * u * u))
     }
 
-    @inline(__always)
+    @_transparent
     static func geluDerivative8(_ u: Vec8) -> Vec8 {
         let u2 = u * u
         let s = vsigmoid(2 * geluC * (u + geluA * u2 * u))

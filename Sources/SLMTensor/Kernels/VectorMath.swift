@@ -12,7 +12,10 @@ public typealias Vec8 = SIMD8<Float>
 /// 2ⁿ assembled in the exponent bits. Max relative error about 2e-7 on [-87, 88].
 /// Inputs above 88 are clamped (result 1.65e38); inputs below −87.3 give exactly 0, so
 /// −∞ logits (masked or top-k-filtered) get probability 0; NaN propagates.
-@inline(__always)
+// The transcendental kernels are `@_transparent`, not `@inline(__always)`: the optimizer kept
+// the latter as calls (SIMD8 split into two xmm halves at the boundary), which cost a third of
+// the attention softmax's time.
+@_transparent
 public func vexp(_ input: Vec8) -> Vec8 {
     var x = input
     x.replace(with: -87.3, where: x .< -87.3)
@@ -37,13 +40,13 @@ public func vexp(_ input: Vec8) -> Vec8 {
 }
 
 /// σ(x) = 1 / (1 + e^{−x}).
-@inline(__always)
+@_transparent
 public func vsigmoid(_ x: Vec8) -> Vec8 {
     1 / (1 + vexp(-x))
 }
 
 /// tanh(x) = 2σ(2x) − 1 (absolute error ~1e-7; relative error grows near 0).
-@inline(__always)
+@_transparent
 public func vtanh(_ x: Vec8) -> Vec8 {
     2 / (1 + vexp(-2 * x)) - 1
 }
