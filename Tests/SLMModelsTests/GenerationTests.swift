@@ -80,6 +80,22 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
         }
     }
 
+    /// A batched prefill of 205 rows: the workers' row ranges cut through a sequence, so the
+    /// rotation and caching of each range must follow the sequences it spans.
+    @Test func batchedLongPromptsEqualFullRecomputation() throws {
+        let long: [Int32] = (0..<150).map { (i: Int) -> Int32 in Int32(3 + (i * 11 + i / 3) % 60) }
+        let prompts = [Array(long.prefix(70)), Array(long.suffix(45)), Array(long.prefix(90).reversed())]
+        for (name, model) in try Self.models() {
+            let generator = Generator(model: model)
+            let eos = Set(generator.defaultEOS)
+            let batched = try generator.generate(prompts: prompts, options: GenerationOptions(maxNewTokens: 6))
+            for (i, prompt) in prompts.enumerated() {
+                let reference = try greedyByRecomputation(model, prompt: prompt, maxNewTokens: 6, eos: eos)
+                #expect(batched[i] == reference, "\(name), prompt \(i) of \(prompt.count)")
+            }
+        }
+    }
+
     @Test func samplingIsSeededAndTopKOneIsGreedy() throws {
         let model = try ModelFolder.load(Golden.root + "/mu")
         let generator = Generator(model: model)

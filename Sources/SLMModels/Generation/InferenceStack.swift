@@ -203,13 +203,20 @@ public final class InferenceStack {
             let q = buffers.q, k = buffers.k, v = buffers.v, a = buffers.attended
             let qWidth = q.columns
             let attn = layer.selfAttention
-            Infer.overRows(rows) { r in Infer.projectQKV(x, layer.selfNorm, attn, buffers, rows: r) }
-            for (si, s) in states.enumerated() {
-                let r0 = starts[si], n = counts[si]
-                RoPE.forward(q.data + r0 * qWidth, q.data + r0 * qWidth, tables: tables[si], rows: n, heads: attn.heads)
-                RoPE.forward(k.data + r0 * kvWidth, k.data + r0 * kvWidth, tables: tables[si], rows: n, heads: attn.kvHeads)
-                (s.keys[li].data + s.length * kvWidth).update(from: k.data + r0 * kvWidth, count: n * kvWidth)
-                (s.values[li].data + s.length * kvWidth).update(from: v.data + r0 * kvWidth, count: n * kvWidth)
+            Infer.overRows(rows) { r in
+                Infer.projectQKV(x, layer.selfNorm, attn, buffers, rows: r)
+                // Rotate and cache the rows of r, sequence by sequence (r may span several).
+                for (si, s) in states.enumerated() {
+                    let lo = max(r.lowerBound, starts[si]), hi = min(r.upperBound, starts[si + 1])
+                    guard lo < hi else { continue }
+                    let first = lo - starts[si], n = hi - lo
+                    RoPE.forward(q.data + lo * qWidth, q.data + lo * qWidth, tables: tables[si], rows: n, heads: attn.heads,
+                                 firstRow: first)
+                    RoPE.forward(k.data + lo * kvWidth, k.data + lo * kvWidth, tables: tables[si], rows: n,
+                                 heads: attn.kvHeads, firstRow: first)
+                    (s.keys[li].data + (s.length + first) * kvWidth).update(from: k.data + lo * kvWidth, count: n * kvWidth)
+                    (s.values[li].data + (s.length + first) * kvWidth).update(from: v.data + lo * kvWidth, count: n * kvWidth)
+                }
             }
             if li == layers.count - 1 && rows > states.count {
                 // Only the last rows feed the logits, and later steps read only the keys and
@@ -234,26 +241,34 @@ public final class InferenceStack {
                 }
                 if padID != nil && s.selfMask.contains(0) { s.selfMask.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
             }
-            Infer.overRows(rows) { r in Infer.residualLinear(x, a, attn.out, buffers, rows: r) }
-
-            if let cross = layer.crossAttention, let crossNorm = layer.crossNorm {
+            guard let cross = layer.crossAttention, let crossNorm = layer.crossNorm else {
+                // Row-wise from here on: one pass over each worker's rows.
                 Infer.overRows(rows) { r in
-                    Infer.rmsNorm(buffers.normed, x, crossNorm, rows: r)
-                    Infer.linear(q, buffers.normed, cross.q, rows: r)
+                    Infer.residualLinear(x, a, attn.out, buffers, rows: r)
+                    Infer.residualMLP(x, layer.mlpNorm, layer.mlp, buffers, rows: r)
                 }
-                for (si, s) in states.enumerated() {
-                    let r0 = queryStarts[si], n = queryCounts[si]
-                    s.sourceMask.withUnsafeBufferPointer { m in
-                        Attention.inference(out: a.data + r0 * qWidth, q: q.data + r0 * qWidth, k: s.crossKeys[li].data,
-                                            v: s.crossValues[li].data, keyMask: s.sourceHasPadding ? m.baseAddress : nil,
-                                            scratch: scratch.data,
-                                            queryLength: n, keyLength: s.sourceMask.count, kvStride: kvWidth,
-                                            config: cross.config(causal: false, dropout: 0))
-                    }
-                }
-                Infer.overRows(rows) { r in Infer.residualLinear(x, a, cross.out, buffers, rows: r) }
+                continue
             }
-            Infer.overRows(rows) { r in Infer.residualMLP(x, layer.mlpNorm, layer.mlp, buffers, rows: r) }
+            // Mu's decoder: cross-attention between self-attention and the MLP.
+            Infer.overRows(rows) { r in
+                Infer.residualLinear(x, a, attn.out, buffers, rows: r)
+                Infer.rmsNorm(buffers.normed, x, crossNorm, rows: r)
+                Infer.linear(q, buffers.normed, cross.q, rows: r)
+            }
+            for (si, s) in states.enumerated() {
+                let r0 = queryStarts[si], n = queryCounts[si]
+                s.sourceMask.withUnsafeBufferPointer { m in
+                    Attention.inference(out: a.data + r0 * qWidth, q: q.data + r0 * qWidth, k: s.crossKeys[li].data,
+                                        v: s.crossValues[li].data, keyMask: s.sourceHasPadding ? m.baseAddress : nil,
+                                        scratch: scratch.data,
+                                        queryLength: n, keyLength: s.sourceMask.count, kvStride: kvWidth,
+                                        config: cross.config(causal: false, dropout: 0))
+                }
+            }
+            Infer.overRows(rows) { r in
+                Infer.residualLinear(x, a, cross.out, buffers, rows: r)
+                Infer.residualMLP(x, layer.mlpNorm, layer.mlp, buffers, rows: r)
+            }
         }
         for (s, n) in zip(states, counts) { s.advance(by: n) }
 

@@ -62,7 +62,14 @@ final class WorkerPool: @unchecked Sendable {
                 wakeup.unlock()
             }
             WorkerPool.asParticipant { body(0) }
-            while pending.load(ordering: .acquiring) > 0 { cshims_cpu_relax() }
+            // A helper finishing a chunk of similar size arrives within microseconds; one that
+            // lost its core to another process (two stages in one run, a second slmflow) may
+            // take a time slice, which spinning on would only prolong.
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins < 4096 { cshims_cpu_relax() } else { sched_yield() }
+            }
             job = nil
         }
     }
