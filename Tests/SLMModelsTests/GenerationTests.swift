@@ -96,6 +96,27 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
         }
     }
 
+    /// NTK RoPE scaling (rope_factor > 1): the encoder's base grows with a source longer than
+    /// block_size; the decoder's stays plain up to block_size tokens, so the cache is exact there,
+    /// and a longer request is refused rather than answered with wrongly rotated keys.
+    @Test func ntkScaledMuDecodesExactlyUpToBlockSize() throws {
+        var config = MuConfig(encoderLayers: 2, decoderLayers: 2, width: 24, qkvWidth: 16, heads: 4, kvHeads: 2,
+                              mlpWidth: 40, vocabSize: 64)
+        config.ropeFactor = 4
+        config.blockSize = 16
+        let mu = MuModel(config: config, seed: 5)
+        sharpen(mu, by: 8)
+        #expect(mu.ropeTheta(length: 40) > config.ropeTheta)
+        let source: [Int32] = (0..<40).map { Int32(3 + ($0 * 13) % 60) }
+        let generator = Generator(model: .mu(mu))
+        let cached = try generator.generate(prompts: [source], options: GenerationOptions(maxNewTokens: 16, eosIDs: []))
+        let reference = try greedyByRecomputation(.mu(mu), prompt: source, maxNewTokens: 16, eos: [])
+        #expect(cached[0] == reference)
+        #expect(throws: GenerationError.self) {
+            try generator.generate(prompts: [source], options: GenerationOptions(maxNewTokens: 17))
+        }
+    }
+
     @Test func samplingIsSeededAndTopKOneIsGreedy() throws {
         let model = try ModelFolder.load(Golden.root + "/mu")
         let generator = Generator(model: model)

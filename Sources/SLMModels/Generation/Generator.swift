@@ -63,8 +63,14 @@ public final class Generator {
         for (i, p) in prompts.enumerated() {
             try validateTokens(p, vocabSize: stack.vocabSize, what: "prompt \(i)")
         }
-        if case .mu(let m) = model, m.config.ropeFactor > 1 {
-            throw GenerationError("cached generation with NTK RoPE scaling (rope_factor > 1) is not supported")
+        // With NTK scaling (rope_factor > 1) the decoder's RoPE base changes once it holds more
+        // than block_size tokens, which would re-rotate every cached key; up to that length
+        // the base is the plain one (seed-spec §1.4.4) and the cache is exact. The encoder
+        // runs once at its full length and takes its scaled base directly.
+        if case .mu(let m) = model, m.config.ropeFactor > 1, options.maxNewTokens > m.config.blockSize {
+            throw GenerationError("with rope_factor \(m.config.ropeFactor) the decoder's RoPE base changes past block_size "
+                                  + "\(m.config.blockSize) tokens; cached generation covers at most \(m.config.blockSize) new tokens "
+                                  + "(asked for \(options.maxNewTokens))")
         }
         let eos = Set(options.eosIDs ?? defaultEOS)
         let root = SeededRNG(seed: options.seed)
