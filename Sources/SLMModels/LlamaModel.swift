@@ -24,6 +24,9 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
     public var mlpBias = false
     public var hiddenAct = "silu"
     public var maxPositionEmbeddings = 2048
+    /// HF's `sliding_window` (Phi-3, Mistral): a query sees at most this many keys. Not
+    /// implemented as a mask: inputs up to this length are exact and longer ones are refused.
+    public var slidingWindow: Int?
     public var originalMaxPositionEmbeddings: Int?
     public var ropeScaling: JSONValue?
     public var bosTokenID: JSONValue?
@@ -55,7 +58,7 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
         case originalMaxPositionEmbeddings = "original_max_position_embeddings"
         case ropeScaling = "rope_scaling", ropeParameters = "rope_parameters"
         case bosTokenID = "bos_token_id", eosTokenID = "eos_token_id", padTokenID = "pad_token_id"
-        case partialRotaryFactor = "partial_rotary_factor"
+        case partialRotaryFactor = "partial_rotary_factor", slidingWindow = "sliding_window"
     }
 
     public init(from decoder: Decoder) throws {
@@ -80,6 +83,7 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
         try take(.hiddenAct, &d.hiddenAct)
         try take(.maxPositionEmbeddings, &d.maxPositionEmbeddings)
         d.originalMaxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .originalMaxPositionEmbeddings)
+        d.slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
         d.ropeScaling = try c.decodeIfPresent(JSONValue.self, forKey: .ropeScaling)
         // transformers ≥ 5 keeps θ and the scaling under "rope_parameters".
         if let params = try c.decodeIfPresent(JSONValue.self, forKey: .ropeParameters), case .object(let o) = params {
@@ -121,6 +125,7 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
         try c.encode(hiddenAct, forKey: .hiddenAct)
         try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
         try c.encodeIfPresent(originalMaxPositionEmbeddings, forKey: .originalMaxPositionEmbeddings)
+        try c.encodeIfPresent(slidingWindow, forKey: .slidingWindow)
         try c.encodeIfPresent(ropeScaling, forKey: .ropeScaling)
         try c.encodeIfPresent(bosTokenID, forKey: .bosTokenID)
         try c.encodeIfPresent(eosTokenID, forKey: .eosTokenID)
@@ -128,6 +133,14 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
     }
 
     public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
+
+    /// Throws when `length` tokens exceed the sliding window, where full causal attention
+    /// would no longer be what the model was trained with.
+    public func checkWithinSlidingWindow(length: Int) throws {
+        if let w = slidingWindow, length > w {
+            throw SlidingWindowError(length: length, window: w)
+        }
+    }
     public var headDim: Int { headDimension ?? hiddenSize / max(numAttentionHeads, 1) }
     public var isFused: Bool { modelType == "phi3" }
 
@@ -288,6 +301,7 @@ public final class LlamaModel: ParameterContainer {
         precondition(batch > 0 && ids.count % batch == 0, "\(ids.count) ids do not split into batch \(batch)")
         precondition(keyMask == nil || keyMask?.count == ids.count, "key mask needs \(ids.count) entries")
         let length = ids.count / batch
+        try config.checkWithinSlidingWindow(length: length)
         let rope = config.ropeTables(positions: Array(0..<length), totalLength: length)
         var x = fp.tape.embedding(fp(embedTokens), ids: ids)
         for layer in layers { x = layer(x, batch: batch, rope: rope, keyMask: keyMask, fp) }
@@ -299,5 +313,15 @@ public final class LlamaModel: ParameterContainer {
             throw InvalidTokenError(id: l, position: i, vocabSize: config.vocabSize, what: "labels")
         }
         return fp.tape.crossEntropy(logits: try logits(ids: ids, batch: batch, fp), targets: labels, ignoreIndex: ignoreIndex)
+    }
+}
+
+/// A sequence longer than a Llama-family model's sliding window (not implemented as a mask).
+public struct SlidingWindowError: Error, CustomStringConvertible {
+    public let length: Int
+    public let window: Int
+    public var description: String {
+        "\(length) tokens exceed the model's sliding_window of \(window); slmflow attends over full causal "
+            + "windows only, so sequences are limited to \(window) tokens for this model"
     }
 }

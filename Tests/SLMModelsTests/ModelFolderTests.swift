@@ -79,6 +79,25 @@ import SLMTensor
         }
     }
 
+    /// `sliding_window` is read and kept; sequences within it run, longer ones are refused with
+    /// the window named (full causal attention would silently differ from the model's).
+    @Test func slidingWindowLimitsSequencesInsteadOfBeingIgnored() throws {
+        let json = #"{"model_type": "phi3", "hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 1, "#
+            + #""num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 64, "sliding_window": 8}"#
+        let config = try JSONDecoder().decode(LlamaConfig.self, from: Data(json.utf8))
+        #expect(config.slidingWindow == 8)
+        let again = try JSONDecoder().decode(LlamaConfig.self, from: JSONEncoder().encode(config))
+        #expect(again.slidingWindow == 8)
+        let model = LlamaModel(config: config, seed: 3)
+        _ = try model.logits(ids: Array(repeating: 5, count: 8), batch: 1, .inference())
+        #expect(throws: SlidingWindowError.self) { try model.logits(ids: Array(repeating: 5, count: 9), batch: 1, .inference()) }
+        let generator = Generator(model: .llama(model))
+        _ = try generator.generate(prompts: [[5, 6, 7, 8, 9]], options: GenerationOptions(maxNewTokens: 4, eosIDs: []))
+        #expect(throws: SlidingWindowError.self) {
+            try generator.generate(prompts: [[5, 6, 7, 8, 9]], options: GenerationOptions(maxNewTokens: 5))
+        }
+    }
+
     @Test func saveThenLoadRoundTripsEveryModelKind() throws {
         let llama = LlamaModel(config: LlamaConfig(layers: 2, hidden: 16, intermediate: 24, heads: 4, kvHeads: 2,
                                                    vocabSize: 30, tied: false, attentionBias: true), seed: 3)
