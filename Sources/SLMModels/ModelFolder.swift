@@ -95,10 +95,10 @@ public enum ModelFolder {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ModelLoadError(path, "not a JSON object")
         }
-        guard let type = object["model_type"] as? String else {
-            throw ModelLoadError(path, "no \"model_type\" string")
-        }
-        return type
+        if let type = object["model_type"] as? String { return type }
+        // The seed's checkpoints carry bare MuConfig fields (seed-spec §1.7) and no type.
+        if object["n_encoder_layer"] != nil { return "mu" }
+        throw ModelLoadError(path, "no \"model_type\" string (and not the seed's MuConfig fields)")
     }
 
     /// Tensor name → the file holding it.

@@ -202,5 +202,10 @@ import SLMTensor
         #expect(message(Result { try ModelFolder.load(folder) }).contains("neither model.safetensors"))
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/model.safetensors"))
         #expect(message(Result { try ModelFolder.load(folder) }).contains("safetensors"))
+        // The seed's bare MuConfig fields (no model_type) are a Mu: loading gets to the weights.
+        try Data(#"{"n_encoder_layer": 1}"#.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        #expect(message(Result { try ModelFolder.load(folder) }).contains("safetensors"))
+        try Data(#"{"hidden_size": 16}"#.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        #expect(message(Result { try ModelFolder.load(folder) }).contains("no \"model_type\""))
     }
 }

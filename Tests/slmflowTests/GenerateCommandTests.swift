@@ -22,6 +22,22 @@ import Testing
         #expect(a.status == 0 && a.stdout == b.stdout && !a.stdout.isEmpty)
     }
 
+    /// A checkpoint file runs like its folder: a bare model.safetensors with --config gives the
+    /// same ids; a file of no known format is an error naming it.
+    @Test func checkpointFilesRunThroughTheImporters() throws {
+        let root = try CLI.temporaryWorkspace()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = Self.golden + "/mu"
+        let args = ["--input-ids", "5,17,42", "--max-new-tokens", "6", "--json"]
+        let fromFolder = try CLI.run(["generate", folder] + args, in: root)
+        let fromFile = try CLI.run(["generate", folder + "/model.safetensors", "--config", folder + "/config.json"] + args, in: root)
+        #expect(fromFolder.status == 0 && fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stdout == fromFolder.stdout && !fromFile.stdout.isEmpty)
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: root + "/weights.bin2"))
+        let bad = try CLI.run(["generate", root + "/weights.bin2"] + args, in: root)
+        #expect(bad.status != 0 && bad.stderr.contains("reading the checkpoint") && bad.stderr.contains("weights.bin2"), "\(bad.stderr)")
+    }
+
     @Test func promptWithoutTokenizerAndBadIDsAreErrors() throws {
         let root = try CLI.temporaryWorkspace()
         defer { try? FileManager.default.removeItem(atPath: root) }

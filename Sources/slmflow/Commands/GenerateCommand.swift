@@ -7,16 +7,21 @@ import SLMText
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate tokens with a model folder (config.json + model.safetensors) or a zoo model.",
+        abstract: "Generate tokens with a model folder (config.json + model.safetensors), a checkpoint file or a zoo model.",
         discussion: """
-            MODEL is a folder, or a model of the workspace's zoo: name, name:tag or name@sha256:<hex>. \
+            MODEL is a folder; a checkpoint file (torch.save .pt/.bin, .safetensors, GGUF; --config for one \
+            without a config); or a model of the workspace's zoo: name, name:tag or name@sha256:<hex>. \
             For an encoder-decoder (Mu) the input goes to the encoder and the decoder starts from BOS; \
             for a decoder-only model the input is the prefix. Temperature 0 (the default) is greedy. \
             Generation stops at EOS or after --max-new-tokens.
             """)
 
-    @Argument(help: ArgumentHelp("A model folder, or a zoo model (name[:tag] or name@sha256:<hex>).", valueName: "model"))
+    @Argument(help: ArgumentHelp("A model folder, a checkpoint file, or a zoo model (name[:tag] or name@sha256:<hex>).",
+                                 valueName: "model"))
     var model: String
+
+    @Option(help: "A config.json for a checkpoint file that carries none (a bare .safetensors or torch state dict).")
+    var config: String?
 
     @Option(help: "Input text (needs a tokenizer.json in the model folder).")
     var prompt: String?
@@ -66,7 +71,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let location = try ModelLocation(model, workspace: workspace)
+        let location = try ModelLocation(model, workspace: workspace, config: config)
         defer { location.close() }
         // The folder's tokenizer.json, or the zoo model's tokenizer blob (tokenizer.json or GGUF metadata).
         let tokenizer = location.hasTokenizer ? try loadTokenizer(model, workspace: workspace) : nil

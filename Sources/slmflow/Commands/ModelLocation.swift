@@ -3,21 +3,27 @@ import Foundation
 import SLMModels
 import SLMZoo
 
-/// The model a command runs: a model folder as given, or a model of the workspace's zoo
-/// (`name`, `name:tag`, `name@sha256:<hex>`, resolved by `ZooStore.resolve`) written out as a
-/// Hugging Face folder (`ModelExporter`) into a temporary folder that `close()` removes.
-/// An existing folder wins over a zoo name; text that is not a zoo name stays a folder path,
-/// so its errors are the folder's ("no config.json").
+/// The model a command runs: a model folder as given; a checkpoint file (a torch.save `.pt`/
+/// `.bin`, a `.safetensors` file, a GGUF), read by the zoo's importers; or a model of the
+/// workspace's zoo (`name`, `name:tag`, `name@sha256:<hex>`, resolved by `ZooStore.resolve`).
+/// The last two are written out as a Hugging Face folder (`ModelExporter`) into a temporary
+/// folder that `close()` removes. An existing folder or file wins over a zoo name; text that
+/// is not a zoo name stays a folder path, so its errors are the folder's ("no config.json").
 struct ModelLocation {
     let folder: String
     /// Whether the model carries a tokenizer (tokenizer.json, or a zoo tokenizer blob).
     let hasTokenizer: Bool
     private let temporary: String?
 
-    init(_ text: String, workspace: WorkspaceOptions) throws {
+    /// - Parameter config: a config.json for a checkpoint file that carries none.
+    init(_ text: String, workspace: WorkspaceOptions, config: String? = nil) throws {
         var isDirectory: ObjCBool = false
-        guard !(FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory) && isDirectory.boolValue),
-              (try? ModelReference.parse(text)) != nil else {
+        let exists = FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue {
+            (folder, hasTokenizer, temporary) = try Self.checkpoint(text, config: config)
+            return
+        }
+        guard !(exists && isDirectory.boolValue), (try? ModelReference.parse(text)) != nil else {
             (folder, hasTokenizer, temporary) = (text, ModelFolder.hasTokenizer(text), nil)
             return
         }
@@ -34,6 +40,22 @@ struct ModelLocation {
             throw ValidationError("writing the zoo model \(manifest.reference) out to \(scratch): \(error)")
         }
         (folder, hasTokenizer, temporary) = (scratch, manifest.tokenizer != nil, scratch)
+    }
+
+    /// Reads a checkpoint file into a scratch zoo (the importers' checks, tied tensors, GGUF
+    /// tokenizers) and writes it out as a folder beside it.
+    private static func checkpoint(_ path: String, config: String?) throws -> (String, Bool, String) {
+        let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
+        do {
+            let imported = try ModelImporter.open(path, configPath: config)
+            let zoo = ZooStore(workspaceRoot: scratch)
+            let manifest = try zoo.add(imported, as: try ModelReference.parse("checkpoint"), slmflowVersion: SLMFlow.version)
+            try ModelExporter.export(manifest, from: zoo, format: .hf, to: scratch + "/model")
+            return (scratch + "/model", manifest.tokenizer != nil, scratch)
+        } catch {
+            try? FileManager.default.removeItem(atPath: scratch)
+            throw ValidationError("reading the checkpoint \(path): \(error)")
+        }
     }
 
     func close() {
