@@ -26,14 +26,7 @@ import Testing
 
         """
 
-    static let pipeline = data + """
-          tokdec:
-            kind: tokenize
-            data: synth
-            tokenizer: tok.tokenizer
-            layout: decoder-only
-            max_source_length: 48
-            max_target_length: 8
+    static let pipeline = data + SharedStages.decoderShards + """
           mu:
             kind: train
             architecture: mu

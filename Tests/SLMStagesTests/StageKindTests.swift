@@ -179,3 +179,30 @@ struct StageSandbox {
         #expect(text.contains("layout") || text.contains("data"), "\(text)")
     }
 }
+
+/// YAML stages several suites share (two-space stage indentation, as their pipelines use).
+enum SharedStages {
+    /// Decoder-only shards of the `synth` records with the `tok` stage's tokenizer.
+    static let decoderShards = """
+          tokdec:
+            kind: tokenize
+            data: synth
+            tokenizer: tok.tokenizer
+            layout: decoder-only
+            max_source_length: 48
+            max_target_length: 8
+
+        """
+
+    /// `decoderShards` and a two-step decoder-only baseline sized like the `mu` stage.
+    static let sizedBaseline = decoderShards + """
+          base:
+            kind: train
+            architecture: decoder
+            same_params_as: mu
+            data: tokdec.shards
+            steps: 2
+            batch_size: 4
+
+        """
+}

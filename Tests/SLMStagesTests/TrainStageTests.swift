@@ -72,21 +72,7 @@ import Testing
 
     @Test func sameParamsAsSizesTheDecoderBaselineAndInitFineTunes() throws {
         let sandbox = try StageSandbox()
-        let extra = """
-              tokdec:
-                kind: tokenize
-                data: synth
-                tokenizer: tok.tokenizer
-                layout: decoder-only
-                max_source_length: 48
-                max_target_length: 8
-              base:
-                kind: train
-                architecture: decoder
-                same_params_as: mu
-                data: tokdec.shards
-                steps: 2
-                batch_size: 4
+        let extra = SharedStages.sizedBaseline + """
               lm:
                 kind: train
                 architecture: llama
@@ -110,6 +96,19 @@ import Testing
         #expect(abs(ratio - 1) < 0.05, "decoder \(base.parameterCount) vs mu \(mu.parameterCount)")
         #expect(try store.resolve("tr-lm").architecture == "llama")
         #expect(tuned.lineage.contains { $0.relation == .initialization && $0.digest == mu.digest })
+    }
+
+    /// `same_params_as` reads only the Mu's config.json: retraining the Mu with other steps
+    /// (new weights, same shapes) leaves the baseline's key, and the baseline, as they were.
+    @Test func sameParamsAsDependsOnTheMusConfigNotItsWeights() throws {
+        let sandbox = try StageSandbox()
+        let extra = SharedStages.sizedBaseline
+        let first = try sandbox.run(Self.pipeline(trainSteps: 2, extra: extra))
+        #expect(first.stages.allSatisfy { $0.status == .ran }, "\(first.stages.map { ($0.name, $0.status, $0.error ?? "") })")
+        let second = try sandbox.run(Self.pipeline(trainSteps: 3, extra: extra))
+        let status = Dictionary(uniqueKeysWithValues: second.stages.map { ($0.name, $0.status) })
+        #expect(status["mu"] == .ran)
+        #expect(status["base"] == .cached, "\(second.stages.map { ($0.name, $0.status) })")
     }
 
     @Test func dataOfTheWrongLayoutIsAnErrorNamingTheStage() throws {

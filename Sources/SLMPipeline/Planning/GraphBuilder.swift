@@ -47,7 +47,7 @@ struct GraphBuilder {
             for var input in stages[index].inputs {
                 if let reference = input.producer, input.path.isEmpty {
                     guard let (path, producer) = resolve(reference: reference, from: stages[index].name, at: input.location, names: names) else { continue }
-                    input.path = path
+                    input.path = input.file.map { path + "/" + $0 } ?? path
                     input.producer = producer
                 } else {
                     input.producer = stages.first { other in

@@ -65,6 +65,8 @@ public struct StageInput: Sendable, Hashable {
     /// The stage whose output this is, if any (else a source file of the workspace).
     public var producer: String?
     public var location: SourceLocation
+    /// For a stage reference: the one file of that output the stage reads (`ParameterSchema.file`).
+    public var file: String? = nil
 }
 
 public struct StageOutput: Sendable, Hashable {

@@ -55,12 +55,18 @@ public struct ParameterSchema: Sendable {
     public var required: Bool
     public var defaultValue: JSONValue?
     public var help: String
+    /// For a `stageOutput`: the one file inside the referenced output that the stage reads.
+    /// Only that file's digest enters the key, so the stage is not rerun when the rest of the
+    /// output changes (a baseline sized like a Mu reads the Mu's config.json, not its weights).
+    public var file: String?
 
-    public init(_ name: String, _ type: ParameterType, required: Bool = false, default defaultValue: JSONValue? = nil, help: String) {
+    public init(_ name: String, _ type: ParameterType, required: Bool = false, default defaultValue: JSONValue? = nil,
+                file: String? = nil, help: String) {
         self.name = name
         self.type = type
         self.required = required
         self.defaultValue = defaultValue
+        self.file = file
         self.help = help
     }
 }

@@ -209,7 +209,7 @@ private struct Builder {
         var outputs: [StageOutput] = []
         for schema in kind.parameters {
             guard let value = resolved[schema.name], let at = locations[schema.name] else { continue }
-            collectPaths(value, schema.type, parameter: schema.name, at: at, inputs: &inputs, outputs: &outputs)
+            collectPaths(value, schema.type, parameter: schema.name, file: schema.file, at: at, inputs: &inputs, outputs: &outputs)
         }
         for output in kind.fixedOutputs {
             outputs.append(StageOutput(name: output, path: "out/\(pipeline)/\(name)/\(output)", location: location))
@@ -319,20 +319,22 @@ private struct Builder {
         }
     }
 
-    func collectPaths(_ value: JSONValue, _ type: ParameterType, parameter: String, at location: SourceLocation,
+    func collectPaths(_ value: JSONValue, _ type: ParameterType, parameter: String, file: String? = nil, at location: SourceLocation,
                       inputs: inout [StageInput], outputs: inout [StageOutput]) {
         switch (type, value) {
         case (.list(let element), .array(let items)), (.map(let element), .array(let items)):
-            for item in items { collectPaths(item, element, parameter: parameter, at: location, inputs: &inputs, outputs: &outputs) }
+            for item in items {
+                collectPaths(item, element, parameter: parameter, file: file, at: location, inputs: &inputs, outputs: &outputs)
+            }
         case (.map(let element), .object(let members)):
             for key in members.keys.sorted() {
-                collectPaths(members[key]!, element, parameter: parameter, at: location, inputs: &inputs, outputs: &outputs)
+                collectPaths(members[key]!, element, parameter: parameter, file: file, at: location, inputs: &inputs, outputs: &outputs)
             }
         case (.inputPath, .string(let path)):
             inputs.append(StageInput(parameter: parameter, path: path, producer: nil, location: location))
         case (.stageOutput, .string(let reference)):
             // Resolved to a path by the graph builder once every stage is known.
-            inputs.append(StageInput(parameter: parameter, path: "", producer: reference, location: location))
+            inputs.append(StageInput(parameter: parameter, path: "", producer: reference, location: location, file: file))
         case (.outputPath, .string(let path)):
             outputs.append(StageOutput(name: path, path: path, location: location))
         default: break

@@ -110,16 +110,16 @@ enum TrainModelBuilder {
         return config
     }
 
-    /// The Mu config of another train stage's model folder (`same_params_as`).
-    private static func referenceConfig(_ folder: String, stage: String) throws -> MuConfig {
-        guard let data = FileManager.default.contents(atPath: folder + "/config.json") else {
-            throw StageFailure("\(stage): 'same_params_as' names \(folder), which holds no config.json (is it a train stage?)")
+    /// The Mu config of another train stage's model (`same_params_as`: the config.json of its folder).
+    private static func referenceConfig(_ configPath: String, stage: String) throws -> MuConfig {
+        guard let data = FileManager.default.contents(atPath: configPath) else {
+            throw StageFailure("\(stage): 'same_params_as' names a stage whose output has no \(configPath) (is it a train stage?)")
         }
         guard let type = (try? JSONDecoder().decode(JSONValue.self, from: data))?.objectValue?["model_type"]?.stringValue, type == "mu" else {
             throw StageFailure("\(stage): 'same_params_as' must name a train stage with architecture mu")
         }
         do { return try JSONDecoder().decode(MuConfig.self, from: data) } catch {
-            throw StageFailure("\(stage): 'same_params_as' \(folder)/config.json: \(JSONFiles.describe(error))")
+            throw StageFailure("\(stage): 'same_params_as' \(configPath): \(JSONFiles.describe(error))")
         }
     }
 

@@ -21,7 +21,8 @@ public struct TrainStageKind: StageKind {
     public let parameters: [ParameterSchema] = [
         ParameterSchema("architecture", .string, required: true, help: "mu (encoder-decoder), decoder (decoder-only baseline) or llama"),
         ParameterSchema("config", .map(.any), default: .object([:]), help: "config fields of the architecture (seed names); tiny defaults"),
-        ParameterSchema("same_params_as", .stageOutput, default: .null, help: "a mu train stage: size a decoder baseline to its parameter count"),
+        ParameterSchema("same_params_as", .stageOutput, default: .null, file: "config.json",
+                        help: "a mu train stage: size a decoder baseline to its parameter count (reads its config.json only)"),
         ParameterSchema("data", .stageOutput, required: true, help: "a tokenize stage (its shards)"),
         ParameterSchema("init", .stageOutput, default: .null, help: "a train stage whose model to fine-tune"),
         ParameterSchema("steps", .integer, default: 100, help: "optimizer steps"),
