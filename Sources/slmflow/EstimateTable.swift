@@ -15,7 +15,7 @@ enum MachineRates {
             return MachineRate(sgemmGflops: given, memoryGBps: calibratedMemoryGBps,
                                source: String(format: "sgemm %.0f GFLOP/s ($SLMFLOW_SGEMM_GFLOPS); ", given) + memory)
         }
-        let measured = EngineBench.sgemmPeak()
+        let measured = EngineBench.engineSgemmRate()
         return MachineRate(sgemmGflops: measured, memoryGBps: calibratedMemoryGBps,
                            source: String(format: "sgemm %.0f GFLOP/s (measured now: 1024³ products, best of 6); ", measured) + memory)
     }

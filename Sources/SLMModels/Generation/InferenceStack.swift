@@ -179,6 +179,8 @@ public final class InferenceStack {
     /// attention runs per sequence against its own cache.
     func step(_ states: [SequenceState], tokens: [[Int32]], requestLength: Int) -> Tensor {
         precondition(states.count == tokens.count && !states.isEmpty)
+        precondition(tokens.allSatisfy { !$0.isEmpty }, "every sequence needs at least one new token")
+        precondition(Set(states.map(ObjectIdentifier.init)).count == states.count, "a sequence appears twice in one step")
         let counts = tokens.map(\.count)
         let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
         let allIDs = tokens.flatMap { $0 }

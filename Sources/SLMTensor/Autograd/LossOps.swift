@@ -21,7 +21,7 @@ extension Tape {
         precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows")
         let probs = Tensor(uninitialized: lv.shape)
         // Rows split over workers; partial sums combined in worker order (deterministic).
-        var partial = [(sum: Double, counted: Int)](repeating: (0, 0), count: Parallel.workers)
+        var partial = [(sum: Double, counted: Int)](repeating: (0, 0), count: Parallel.maxWorkers)
         let minimumRows = max(1, (1 << 16) / max(vocab, 1))
         targets.withUnsafeBufferPointer { t in
             partial.withUnsafeMutableBufferPointer { out in

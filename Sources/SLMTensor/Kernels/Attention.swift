@@ -80,7 +80,7 @@ public enum Attention {
         let qWidth = H * hd, kWidth = G * hd
         let causalOffset = config.causal ? lk - lq : lk
         // Batch items are independent: one per Swift worker, single-threaded BLAS inside.
-        let extra = Parallel.workers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.workers - 1, max(lq * lk, 1)]) : nil
+        let extra = Parallel.maxWorkers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.maxWorkers - 1, max(lq * lk, 1)]) : nil
         Parallel.forEach(batch) { worker, b in
             let scratch = worker == 0 ? scratch : extra!.data + (worker - 1) * max(lq * lk, 1)
             for h in 0..<H {
@@ -130,7 +130,8 @@ public enum Attention {
         let causalOffset = config.causal ? lk - lq : lk
         // One batch item per Swift worker: dk/dv rows of item b are written by its worker only
         // (the query heads sharing a KV head run in sequence inside it).
-        let extra = Parallel.workers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.workers - 1, 2 * max(lq * lk, 1)]) : nil
+        let extra = Parallel.maxWorkers > 1 && batch > 1
+            ? Tensor(uninitialized: [Parallel.maxWorkers - 1, 2 * max(lq * lk, 1)]) : nil
         Parallel.forEach(batch) { worker, b in
             let ds = worker == 0 ? scratch : extra!.data + (worker - 1) * 2 * max(lq * lk, 1)
             let dropped = ds + lq * lk
@@ -259,7 +260,7 @@ extension Attention {
         // single-threaded) when there is enough work; a decode step (Lq = 1) stays sequential.
         if tasks > 1 && lq * lk * H >= 1 << 16 && Parallel.workers > 1 {
             let perWorker = queryBlock * max(lk, 1)
-            let extra = Tensor(uninitialized: [Parallel.workers - 1, perWorker])
+            let extra = Tensor(uninitialized: [Parallel.maxWorkers - 1, perWorker])
             Parallel.forEach(tasks) { worker, task in
                 let s = worker == 0 ? scratch : extra.data + (worker - 1) * perWorker
                 inferenceBlock(out: out, q: q, k: k, v: v, keyMask: keyMask, scratch: s, head: task % H,

@@ -29,10 +29,14 @@ public enum Matmul {
         let ldb = ldb ?? (transB ? k : n)
         let ldc = ldc ?? n
         if m == 0 || n == 0 { return }
+        precondition(ldc >= n, "gemm ldc \(ldc) below n \(n)")
         if k == 0 {
             scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
+        // OpenBLAS reports bad strides on stderr and leaves C unwritten; stop here instead.
+        precondition(lda >= (transA ? m : k) && ldb >= (transB ? k : n),
+                     "gemm leading dimensions lda \(lda), ldb \(ldb) below the rows they step over")
         _ = singleThreadedBLAS
         let workers = Parallel.insideLoop ? 1 : Parallel.workers
         let big = m == 1 ? n * k >= splitVectorWeights && n >= 64 : m * n * k >= splitMultiplyAdds

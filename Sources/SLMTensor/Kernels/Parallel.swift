@@ -11,6 +11,10 @@ public enum Parallel {
     /// Threads a parallel loop splits over (the machine's cores unless `setWorkers` lowered it).
     public static var workers: Int { activeWorkers.load(ordering: .relaxed) }
 
+    /// The most workers a loop can ever use: size per-worker storage by this, never by
+    /// `workers`, which `setWorkers` may change between the sizing and the loop.
+    public static var maxWorkers: Int { WorkerPool.shared.helperCount + 1 }
+
     /// Uses `count` threads (1 … the machine's cores) from now on; benchmarks compare counts.
     public static func setWorkers(_ count: Int) {
         activeWorkers.store(min(max(1, count), WorkerPool.shared.helperCount + 1), ordering: .relaxed)
@@ -23,6 +27,7 @@ public enum Parallel {
     /// Runs `body(worker, i)` for every i in 0..<count, splitting the range into contiguous
     /// chunks, one per worker. Sequential inside another loop or with one chunk.
     public static func forEach(_ count: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
+        precondition(count >= 0, "negative loop count \(count)")
         let chunks = insideLoop ? 1 : min(workers, count)
         if chunks <= 1 {
             for i in 0..<count { body(0, i) }
@@ -44,7 +49,8 @@ public enum Parallel {
     /// `ranges` that also passes the chunk index (0..<workers), e.g. for per-chunk partial sums.
     public static func indexedRanges(_ count: Int, minimum: Int = 1 << 16, granule: Int = 8,
                                      _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
-        let chunks = count >= minimum && !insideLoop ? min(workers, max(1, count / max(granule, 1))) : 1
+        precondition(count >= 0 && granule >= 1, "bad range split: count \(count), granule \(granule)")
+        let chunks = count >= minimum && !insideLoop ? min(workers, max(1, count / granule)) : 1
         if chunks <= 1 {
             body(0, 0..<count)
             return

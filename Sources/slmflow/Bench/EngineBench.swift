@@ -64,22 +64,36 @@ enum EngineBench {
     /// cblas_sgemm's own rate on this machine with OpenBLAS's threads (one per engine worker):
     /// the best of a few 1024³ products. The engine itself keeps OpenBLAS single-threaded and
     /// splits products over its workers; this is the library's peak it is compared with.
+    /// Only for the benchmark, before any engine work: threaded OpenBLAS must never run beside
+    /// the engine's workers.
     static func sgemmPeak() -> Double {
-        let n = 1024
-        let a = Tensor(shape: [n, n], repeating: 0.5), b = Tensor(shape: [n, n], repeating: 0.25), c = Tensor(zeros: [n, n])
         openblas_set_num_threads(Int32(Parallel.workers))
         defer { openblas_set_num_threads(1) }
-        var best = 0.0
-        for _ in 0..<6 {
-            let s = Samples.measure(1) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(n), 1, a.data, Int32(n),
-                            b.data, Int32(n), 0, c.data, Int32(n))
-            }
-            best = max(best, 2 * Double(n * n * n) / s.median / 1e9)
+        let best = bestRate { a, b, c, n in
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n),
+                        0, c, Int32(n))
         }
         // OpenBLAS's threads spin for about 0.1 s after a product; let them go to sleep before
         // the engine's workers are timed.
         Thread.sleep(forTimeInterval: 0.3)
+        return best
+    }
+
+    /// The engine's own rate on 1024³ products (split over its workers): what a stage's
+    /// products run at, for the dry-run estimates.
+    static func engineSgemmRate() -> Double {
+        bestRate { a, b, c, n in Matmul.gemm(c, a, b, m: n, n: n, k: n, transB: true) }
+    }
+
+    private static func bestRate(_ product: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)
+        -> Double {
+        let n = 1024
+        let a = Tensor(shape: [n, n], repeating: 0.5), b = Tensor(shape: [n, n], repeating: 0.25), c = Tensor(zeros: [n, n])
+        var best = 0.0
+        for _ in 0..<6 {
+            let s = Samples.measure(1) { product(a.data, b.data, c.data, n) }
+            best = max(best, 2 * Double(n * n * n) / s.median / 1e9)
+        }
         return best
     }
 
