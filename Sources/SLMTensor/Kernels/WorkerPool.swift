@@ -88,7 +88,9 @@ final class WorkerPool: @unchecked Sendable {
                         current = sleep(until: seen)
                         break
                     }
-                    cshims_cpu_relax()
+                    // The first microseconds on the core; then yield it to any other runnable
+                    // thread (a second stage of the same run) between looks.
+                    if spins < 1024 { cshims_cpu_relax() } else { sched_yield() }
                     current = generation.load(ordering: .acquiring)
                 }
             }
