@@ -28,10 +28,12 @@ struct StageSandbox {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    func run(_ yaml: String, overrides: [(String, String)] = []) throws -> RunReport {
+    func run(_ yaml: String, overrides: [(String, String)] = [], jobs: Int? = nil) throws -> RunReport {
         try write(yaml, to: "p.yaml")
         let pipeline = try PipelineLoader(registry: registry, workspace: root).load(root + "/p.yaml", overrides: overrides)
-        return try Runner(pipeline: pipeline, workspace: Workspace(root: root), options: RunOptions(), observer: nil).run()
+        var options = RunOptions()
+        if let jobs { options.jobs = jobs }
+        return try Runner(pipeline: pipeline, workspace: Workspace(root: root), options: options, observer: nil).run()
     }
 
     func data(_ relative: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative)) }

@@ -111,6 +111,31 @@ import Testing
         #expect(status["base"] == .cached, "\(second.stages.map { ($0.name, $0.status) })")
     }
 
+    /// Two train stages side by side in one process share the engine's worker pool (one of
+    /// them runs its chunks itself while the other holds it): the weights are the same, bit for
+    /// bit, as when the stages run one after the other.
+    @Test func stagesSideBySideTrainTheSameWeightsAsOneAtATime() throws {
+        let extra = SharedStages.decoderShards + """
+              lm:
+                kind: train
+                architecture: llama
+                data: tokdec.shards
+                steps: 12
+                batch_size: 4
+
+            """
+        var weights: [[String: Data]] = []
+        for jobs in [2, 1] {
+            let sandbox = try StageSandbox()
+            let report = try sandbox.run(Self.pipeline(trainSteps: 12, extra: extra), jobs: jobs)
+            #expect(report.stages.allSatisfy { $0.status == .ran }, "\(report.stages.map { ($0.name, $0.status, $0.error ?? "") })")
+            weights.append(try Dictionary(uniqueKeysWithValues: ["mu", "lm"].map {
+                ($0, try sandbox.data("out/tr/\($0)/model/model.safetensors"))
+            }))
+        }
+        #expect(weights[0]["mu"] == weights[1]["mu"] && weights[0]["lm"] == weights[1]["lm"])
+    }
+
     @Test func dataOfTheWrongLayoutIsAnErrorNamingTheStage() throws {
         let sandbox = try StageSandbox()
         let extra = """
