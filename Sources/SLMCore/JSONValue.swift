@@ -64,6 +64,18 @@ public enum JSONValue: Hashable, Sendable {
         out += "\""
     }
 
+    /// The same value with integral doubles as integers (recursively), so that 1.0 and 1
+    /// compare and hash alike — JSON does not tell them apart, and a decoder reading `1`
+    /// back gives an integer.
+    public var numbersNormalized: JSONValue {
+        switch self {
+        case .double(let d) where d.rounded() == d && abs(d) < 9e15: .int(Int64(d))
+        case .array(let items): .array(items.map(\.numbersNormalized))
+        case .object(let members): .object(members.mapValues(\.numbersNormalized))
+        default: self
+        }
+    }
+
     /// A short rendering for messages: strings unquoted, everything else as canonical JSON.
     public var displayText: String {
         if case .string(let text) = self { return text }

@@ -119,22 +119,12 @@ public struct ModelManifest: Codable, Sendable, Equatable {
                      "digest": .string($0.digest.hex)])
         }
         let content: JSONValue = .object([
-            "architecture": .string(architecture), "config": normalizedNumbers(config), "tensors": .array(tensorValues),
+            "architecture": .string(architecture), "config": config.numbersNormalized, "tensors": .array(tensorValues),
             "tokenizer": tokenizer.map { .string($0.digest.hex) } ?? .null,
         ])
         return SHA256.hash(content.canonicalText)
     }
 
-    /// Integral doubles as integers: JSON writers disagree on `10000.0` versus `10000`, and
-    /// a config written out and read back must keep its digest.
-    static func normalizedNumbers(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .double(let d) where d.rounded() == d && abs(d) < 9e15: .int(Int64(d))
-        case .array(let items): .array(items.map(normalizedNumbers))
-        case .object(let members): .object(members.mapValues(normalizedNumbers))
-        default: value
-        }
-    }
 
     /// Checks what a hand-edited or damaged manifest could get wrong.
     func validate(path: String) throws {

@@ -27,6 +27,12 @@ public struct KeyBasis: Codable, Sendable, Equatable {
         return SHA256.hash(preimage.canonicalText)
     }
 
+    /// Equal as JSON: numbers by value (a state file stores a default of 1.0 as `1`, which
+    /// reads back as an integer).
+    private func sameJSON(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+        a?.numbersNormalized == b?.numbersNormalized
+    }
+
     /// Why a stage with this basis must run again when it last ran with `old`.
     public func changes(since old: KeyBasis) -> [String] {
         var reasons: [String] = []
@@ -35,17 +41,17 @@ public struct KeyBasis: Codable, Sendable, Equatable {
         }
         for name in Set(usedParams.keys).union(old.usedParams.keys).sorted() {
             let now = usedParams[name], before = old.usedParams[name]
-            if !JSONValue.sameNumbers(now, before) {
+            if !sameJSON(now, before) {
                 reasons.append("param \(name): \(before?.displayText ?? "(unused)") → \(now?.displayText ?? "(unused)")")
             }
         }
-        if !JSONValue.sameNumbers(definition, old.definition), case .object(let new) = definition,
+        if !sameJSON(definition, old.definition), case .object(let new) = definition,
            case .object(let previous) = old.definition {
-            let fields = Set(new.keys).union(previous.keys).filter { !JSONValue.sameNumbers(new[$0], previous[$0]) }.sorted()
+            let fields = Set(new.keys).union(previous.keys).filter { !sameJSON(new[$0], previous[$0]) }.sorted()
             if !fields.isEmpty { reasons.append("definition changed: " + fields.joined(separator: ", ")) }
         } else if reasons.isEmpty {
             let fields = Set(parameters.keys).union(old.parameters.keys)
-                .filter { !JSONValue.sameNumbers(parameters[$0], old.parameters[$0]) }.sorted()
+                .filter { !sameJSON(parameters[$0], old.parameters[$0]) }.sorted()
             if !fields.isEmpty { reasons.append("parameters changed: " + fields.joined(separator: ", ")) }
         }
         for path in Set(inputs.keys).union(old.inputs.keys).sorted() {
@@ -57,21 +63,5 @@ public struct KeyBasis: Codable, Sendable, Equatable {
             }
         }
         return reasons
-    }
-}
-
-extension JSONValue {
-    /// Equal as JSON: numbers compare by value, so 1 and 1.0 are the same (a state file stores a
-    /// default of 1.0 as `1`, which decodes as an integer).
-    static func sameNumbers(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
-        switch (a, b) {
-        case (nil, nil): return true
-        case (.int(let x)?, .double(let y)?), (.double(let y)?, .int(let x)?): return Double(x) == y
-        case (.array(let x)?, .array(let y)?):
-            return x.count == y.count && zip(x, y).allSatisfy { sameNumbers($0, $1) }
-        case (.object(let x)?, .object(let y)?):
-            return x.count == y.count && x.allSatisfy { key, value in y[key].map { sameNumbers(value, $0) } ?? false }
-        default: return a == b
-        }
     }
 }

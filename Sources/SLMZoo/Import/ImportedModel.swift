@@ -72,10 +72,10 @@ extension ZooStore {
             }
             let manifest = ModelManifest(
                 schemaVersion: ModelManifest.currentSchemaVersion, name: reference.name, tag: reference.tag, digest: digest,
-                architecture: model.architecture, config: ModelManifest.normalizedNumbers(model.config), tokenizer: tokenizer, tensors: entries,
+                architecture: model.architecture, config: model.config.numbersNormalized, tokenizer: tokenizer, tensors: entries,
                 parameterCount: parameters, metrics: annotations.metrics, lineage: lineage,
                 producer: annotations.producer ?? .init(slmflowVersion: slmflowVersion),
-                source: model.source, formatMetadata: model.formatMetadata.map(ModelManifest.normalizedNumbers),
+                source: model.source, formatMetadata: model.formatMetadata.map(\.numbersNormalized),
                 created: ISO8601DateFormatter().string(from: Date()))
             try save(manifest)
             return manifest
