@@ -124,10 +124,6 @@ public final class InferenceStack {
     /// stores every decoder layer's cross-attention K/V in `state`.
     func encode(source: [Int32], into state: SequenceState) {
         guard let mu = encoder else { return }
-        encode(mu, source: source, into: state)
-    }
-
-    private func encode(_ mu: MuModel, source: [Int32], into state: SequenceState) {
         let c = mu.config
         let mask = source.map { Int($0) != c.padTokenID ? UInt8(1) : 0 }
         let allReal = !mask.contains(0)  // skip per-key mask checks when nothing is padding

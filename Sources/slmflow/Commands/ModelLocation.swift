@@ -23,6 +23,7 @@ struct ModelLocation {
             (folder, hasTokenizer, temporary) = try Self.checkpoint(text, config: config)
             return
         }
+        if config != nil { throw ValidationError("--config is for a checkpoint file; '\(text)' is not one") }
         guard !(exists && isDirectory.boolValue), (try? ModelReference.parse(text)) != nil else {
             (folder, hasTokenizer, temporary) = (text, ModelFolder.hasTokenizer(text), nil)
             return
@@ -48,6 +49,9 @@ struct ModelLocation {
         let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
         do {
             let imported = try ModelImporter.open(path, configPath: config)
+            guard imported.architecture != "unknown" else {
+                throw ValidationError("it carries no model config (a model_type, or the seed's MuConfig fields): give one with --config")
+            }
             let zoo = ZooStore(workspaceRoot: scratch)
             let manifest = try zoo.add(imported, as: try ModelReference.parse("checkpoint"), slmflowVersion: SLMFlow.version)
             try ModelExporter.export(manifest, from: zoo, format: .hf, to: scratch + "/model")
