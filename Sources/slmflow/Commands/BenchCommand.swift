@@ -64,6 +64,10 @@ extension BenchCommand {
         @Option(help: "Engine threads (1 … the machine's cores; OpenBLAS itself runs single-threaded).") var threads = 2
         @Flag(help: "Print JSON.") var json = false
 
+        func validate() throws {
+            if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+
         func run() throws {
             Parallel.setWorkers(threads)
             let r = try EngineBench.train(batch: batch, source: source, target: target, steps: steps, dropout: dropout)
@@ -86,6 +90,10 @@ extension BenchCommand {
         @Flag(name: .customLong("large"), help: "Also the 330M Mu (parameter count, memory, decode rate).") var large = false
         @Option(help: "Engine threads (1 … the machine's cores; OpenBLAS itself runs single-threaded).") var threads = 2
         @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
 
         func run() throws {
             Parallel.setWorkers(threads)
