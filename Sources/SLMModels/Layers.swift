@@ -95,8 +95,11 @@ public struct AttentionLayer {
     public let q: Linear, k: Linear, v: Linear, out: Linear
     public let heads: Int, kvHeads: Int, headDim: Int
     public let mapping: KVHeadMapping
+    /// Sliding window of the causal self-attention (Llama-family `sliding_window`), if any.
+    public let window: Int?
 
-    public init(q: Linear, k: Linear, v: Linear, out: Linear, heads: Int, kvHeads: Int, mapping: KVHeadMapping) {
+    public init(q: Linear, k: Linear, v: Linear, out: Linear, heads: Int, kvHeads: Int, mapping: KVHeadMapping,
+                window: Int? = nil) {
         self.q = q
         self.k = k
         self.v = v
@@ -105,11 +108,12 @@ public struct AttentionLayer {
         self.kvHeads = kvHeads
         self.headDim = q.outFeatures / heads
         self.mapping = mapping
+        self.window = window
     }
 
     public func config(causal: Bool, dropout: Float) -> AttentionConfig {
         AttentionConfig(queryHeads: heads, kvHeads: kvHeads, headDim: headDim, mapping: mapping,
-                        causal: causal, dropout: dropout)
+                        causal: causal, dropout: dropout, window: causal ? window : nil)
     }
 
     /// query [B·Lq, d], keyValue [B·Lk, d] → [B·Lq, d]. RoPE (on Q and K) only when `rope` is given.

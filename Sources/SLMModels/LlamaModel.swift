@@ -24,8 +24,8 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
     public var mlpBias = false
     public var hiddenAct = "silu"
     public var maxPositionEmbeddings = 2048
-    /// HF's `sliding_window` (Phi-3, Mistral): a query sees at most this many keys. Not
-    /// implemented as a mask: inputs up to this length are exact and longer ones are refused.
+    /// HF's `sliding_window` (Phi-3, Mistral): the query at position p sees keys
+    /// p − window < j ≤ p, in every layer (transformers' `sliding_window_overlay`).
     public var slidingWindow: Int?
     public var originalMaxPositionEmbeddings: Int?
     public var ropeScaling: JSONValue?
@@ -134,13 +134,6 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
 
     public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
 
-    /// Throws when `length` tokens exceed the sliding window, where full causal attention
-    /// would no longer be what the model was trained with.
-    public func checkWithinSlidingWindow(length: Int) throws {
-        if let w = slidingWindow, length > w {
-            throw SlidingWindowError(length: length, window: w)
-        }
-    }
     public var headDim: Int { headDimension ?? hiddenSize / max(numAttentionHeads, 1) }
     public var isFused: Bool { modelType == "phi3" }
 
@@ -154,6 +147,7 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
         }
         if headDim <= 0 || headDim % 2 != 0 { return "head_dim \(headDim) must be positive and even" }
         if hiddenAct != "silu" { return "hidden_act \"\(hiddenAct)\" is not supported (only silu)" }
+        if let w = slidingWindow, w <= 0 { return "sliding_window \(w) must be positive (or null for full attention)" }
         if let problem = ropeScalingProblem { return problem }
         return nil
     }
@@ -254,7 +248,7 @@ public struct LlamaBlock {
             k: Linear(prefix + ".self_attn.k_proj", in: c.hiddenSize, out: kv, bias: c.attentionBias, &f),
             v: Linear(prefix + ".self_attn.v_proj", in: c.hiddenSize, out: kv, bias: c.attentionBias, &f),
             out: Linear(prefix + ".self_attn.o_proj", in: q, out: c.hiddenSize, bias: c.attentionBias, &f),
-            heads: c.numAttentionHeads, kvHeads: c.kvHeads, mapping: .repeatInterleaved)
+            heads: c.numAttentionHeads, kvHeads: c.kvHeads, mapping: .repeatInterleaved, window: c.slidingWindow)
         postAttentionNorm = RMSNormLayer(prefix + ".post_attention_layernorm.weight", width: c.hiddenSize, eps: c.rmsNormEps, &f)
         gate = Linear(prefix + ".mlp.gate_proj", in: c.hiddenSize, out: c.intermediateSize, bias: c.mlpBias, &f)
         up = Linear(prefix + ".mlp.up_proj", in: c.hiddenSize, out: c.intermediateSize, bias: c.mlpBias, &f)
@@ -301,7 +295,6 @@ public final class LlamaModel: ParameterContainer {
         precondition(batch > 0 && ids.count % batch == 0, "\(ids.count) ids do not split into batch \(batch)")
         precondition(keyMask == nil || keyMask?.count == ids.count, "key mask needs \(ids.count) entries")
         let length = ids.count / batch
-        try config.checkWithinSlidingWindow(length: length)
         let rope = config.ropeTables(positions: Array(0..<length), totalLength: length)
         var x = fp.tape.embedding(fp(embedTokens), ids: ids)
         for layer in layers { x = layer(x, batch: batch, rope: rope, keyMask: keyMask, fp) }
@@ -316,12 +309,3 @@ public final class LlamaModel: ParameterContainer {
     }
 }
 
-/// A sequence longer than a Llama-family model's sliding window (not implemented as a mask).
-public struct SlidingWindowError: Error, CustomStringConvertible {
-    public let length: Int
-    public let window: Int
-    public var description: String {
-        "\(length) tokens exceed the model's sliding_window of \(window); slmflow attends over full causal "
-            + "windows only, so sequences are limited to \(window) tokens for this model"
-    }
-}

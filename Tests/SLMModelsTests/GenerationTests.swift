@@ -47,7 +47,16 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
         let untied = LlamaModel(config: LlamaConfig(layers: 2, hidden: 24, intermediate: 40, heads: 6, kvHeads: 3,
                                                     vocabSize: 64, tied: false), seed: 12)
         sharpen(untied, by: 8)
-        return [("mu", mu), ("baseline", baseline), ("llama", llama), ("mu-v2 order", .mu(interleaved)), ("llama untied", .llama(untied))]
+        // Windows shorter than the prompts, one inside a query block and one across them.
+        var windowConfig = LlamaConfig(layers: 2, hidden: 24, intermediate: 40, heads: 6, kvHeads: 3, vocabSize: 64, tied: true)
+        windowConfig.slidingWindow = 5
+        let window5 = LlamaModel(config: windowConfig, seed: 13)
+        sharpen(window5, by: 8)
+        windowConfig.slidingWindow = 131
+        let window131 = LlamaModel(config: windowConfig, seed: 14)
+        sharpen(window131, by: 8)
+        return [("mu", mu), ("baseline", baseline), ("llama", llama), ("mu-v2 order", .mu(interleaved)), ("llama untied", .llama(untied)),
+                ("llama sliding window 5", .llama(window5)), ("llama sliding window 131", .llama(window131))]
     }
 
     @Test func cachedGreedyEqualsFullRecomputationTokenForToken() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import SLMFormats
-import SLMModels
+@testable import SLMModels
 import SLMTensor
 
 /// Forward and backward of whole models against PyTorch (llm.c's test_gpt2 pattern):
@@ -78,6 +78,31 @@ import SLMTensor
         model.zeroGrad()
         fp.tape.backward(from: loss)
         try checkGradients(model, golden)
+    }
+
+    /// transformers' sliding-window mask (kv > q − 5) in both layers, on the tape and in the
+    /// cached prefill, with one row left-padded; pad rows attend to nothing and are skipped.
+    @Test func phi3SlidingWindowMatchesTransformers() throws {
+        let golden = try Golden("phi3_window")
+        guard case .llama(let model) = try ModelFolder.load(golden.folder) else { Issue.record("not a Phi-3"); return }
+        #expect(model.config.slidingWindow == 5)
+        let ids = try golden.ids("ids"), mask = try golden.ids("attention_mask").map { $0 != 0 }
+        let batch = try golden.shape("ids")[0], length = ids.count / batch
+        let fp = ForwardPass.inference()
+        let ours = fp.tape.value(try model.logits(ids: ids, batch: batch, keyMask: mask, fp))
+        let reference = try golden.tensor("logits")
+        let vocab = reference.columns
+        func rowDiff(_ a: UnsafePointer<Float>, _ row: Int) -> Float {
+            (0..<vocab).reduce(0) { max($0, abs(a[$1] - reference.data[row * vocab + $1])) }
+        }
+        for row in 0..<ours.rows where mask[row] {
+            #expect(rowDiff(ours.data + row * vocab, row) < Self.tolerance, "row \(row)")
+        }
+        // The cached path: a prefill of the unpadded row gives its last position's logits.
+        let stack = InferenceStack(.llama(model))
+        let state = stack.newSequence(capacity: length)
+        let last = stack.step([state], tokens: [Array(ids[0..<length])], requestLength: length)
+        #expect(rowDiff(last.data, length - 1) < Self.tolerance)
     }
 
     @Test func phi3FusedWeightsAndLongRoPEMatchTransformers() throws {

@@ -79,23 +79,32 @@ import SLMTensor
         }
     }
 
-    /// `sliding_window` is read and kept; sequences within it run, longer ones are refused with
-    /// the window named (full causal attention would silently differ from the model's).
-    @Test func slidingWindowLimitsSequencesInsteadOfBeingIgnored() throws {
+    /// `sliding_window` is read, kept and applied: with one layer, the last position's logits
+    /// over 12 tokens with a window of 8 equal those of the same weights with full attention
+    /// over just the last 8 tokens (RoPE scores depend only on the distance p − j).
+    @Test func slidingWindowIsReadKeptAndApplied() throws {
         let json = #"{"model_type": "phi3", "hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 1, "#
             + #""num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 64, "sliding_window": 8}"#
         let config = try JSONDecoder().decode(LlamaConfig.self, from: Data(json.utf8))
         #expect(config.slidingWindow == 8)
         let again = try JSONDecoder().decode(LlamaConfig.self, from: JSONEncoder().encode(config))
         #expect(again.slidingWindow == 8)
-        let model = LlamaModel(config: config, seed: 3)
-        _ = try model.logits(ids: Array(repeating: 5, count: 8), batch: 1, .inference())
-        #expect(throws: SlidingWindowError.self) { try model.logits(ids: Array(repeating: 5, count: 9), batch: 1, .inference()) }
-        let generator = Generator(model: .llama(model))
-        _ = try generator.generate(prompts: [[5, 6, 7, 8, 9]], options: GenerationOptions(maxNewTokens: 4, eosIDs: []))
-        #expect(throws: SlidingWindowError.self) {
-            try generator.generate(prompts: [[5, 6, 7, 8, 9]], options: GenerationOptions(maxNewTokens: 5))
+        var full = config
+        full.slidingWindow = nil
+        let windowed = LlamaModel(config: config, seed: 3), plain = LlamaModel(config: full, seed: 3)
+        let ids: [Int32] = [5, 9, 63, 2, 17, 40, 8, 8, 31, 12, 6, 50]
+        func lastLogits(_ model: LlamaModel, _ ids: [Int32]) throws -> Tensor {
+            let fp = ForwardPass.inference()
+            let z = fp.tape.value(try model.logits(ids: ids, batch: 1, fp))
+            return Tensor(shape: [z.columns], values: Array(z.array.suffix(z.columns)))
         }
+        let expected = try lastLogits(plain, Array(ids.suffix(8)))
+        #expect(maxAbsDiff(try lastLogits(windowed, ids), expected) < 1e-4)
+        #expect(maxAbsDiff(try lastLogits(plain, ids), expected) > 1e-3, "the window must change something here")
+
+        var bad = config
+        bad.slidingWindow = 0
+        #expect(bad.validationProblem?.contains("sliding_window") == true)
     }
 
     @Test func saveThenLoadRoundTripsEveryModelKind() throws {

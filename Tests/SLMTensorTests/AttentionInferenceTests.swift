@@ -12,6 +12,7 @@ import SLMTensor
         var mapping = KVHeadMapping.concatenatedCopies
         var causal = true
         var maskedKeys: Set<Int> = []
+        var window: Int? = nil
         var description: String { name }
     }
 
@@ -23,11 +24,18 @@ import SLMTensor
         Case(name: "cross-attention Lq ≠ Lk", lq: 5, lk: 90, heads: 6, kvHeads: 3, causal: false, maskedKeys: [0, 89]),
         Case(name: "causal with leading pads (rows that see nothing)", lq: 80, lk: 80, mapping: .repeatInterleaved,
              maskedKeys: [0, 1, 2, 70]),
+        Case(name: "sliding window prefill across blocks", lq: 150, lk: 150, window: 37),
+        Case(name: "sliding window decode over a longer cache", lq: 1, lk: 77, window: 10),
+        Case(name: "sliding window chunk over a cache, window past a block", lq: 140, lk: 200,
+             mapping: .repeatInterleaved, window: 150),
+        Case(name: "sliding window with leading pads (rows that see nothing)", lq: 80, lk: 80,
+             maskedKeys: [0, 1, 2, 3, 40], window: 2),
     ]
 
     @Test(arguments: cases)
     func matchesReference(c: Case) {
-        let config = AttentionConfig(queryHeads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, mapping: c.mapping, causal: c.causal)
+        let config = AttentionConfig(queryHeads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, mapping: c.mapping, causal: c.causal,
+                                     window: c.window)
         let q = randomArray(c.lq * c.heads * c.headDim, seed: 1)
         let k = randomArray(c.lk * c.kvHeads * c.headDim, seed: 2)
         let v = randomArray(c.lk * c.kvHeads * c.headDim, seed: 3)

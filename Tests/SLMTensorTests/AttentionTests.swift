@@ -10,6 +10,7 @@ import SLMTensor
         var causal = false
         var mask: [Bool]? = nil
         var dropout: Float = 0
+        var window: Int? = nil
         var description: String { name }
     }
 
@@ -29,12 +30,15 @@ import SLMTensor
         Case(name: "fully masked row", lq: 2, lk: 3, heads: 2, kvHeads: 1,
              mask: [false, false, false, true, true, false]),
         Case(name: "probability dropout", heads: 2, kvHeads: 1, causal: true, dropout: 0.25),
+        Case(name: "sliding window 2", lq: 5, lk: 5, heads: 2, kvHeads: 1, causal: true, window: 2),
+        Case(name: "sliding window over a cache, with padding", lq: 3, lk: 6, heads: 4, kvHeads: 2, causal: true,
+             mask: [true, false, true, true, true, true, false, false, true, true, true, true], window: 3),
     ]
 
     @Test(arguments: cases)
     func gradientsMatchCentralDifferences(c: Case) {
         let config = AttentionConfig(queryHeads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
-                                     mapping: c.mapping, causal: c.causal, dropout: c.dropout)
+                                     mapping: c.mapping, causal: c.causal, dropout: c.dropout, window: c.window)
         let rng = SeededRNG(seed: 5)
         let inputs = [
             randomTensor([c.batch * c.lq, c.heads * c.headDim], seed: 31),
@@ -105,6 +109,52 @@ import SLMTensor
         #expect(o[0] + o[1] < 1.0001 && o[0] >= 0 && o[1] >= 0)
         // Batch 1: no key allowed → uniform over all three values.
         #expect(maxAbsDifference(Array(o[2..<4]), [2, 2]) < 1e-5)
+    }
+}
+
+@Suite struct SlidingWindowTests {
+    /// With all scores equal and V the identity, row i of the output is the uniform
+    /// distribution over the keys row i sees. HF's mask for 5 positions and sliding_window 3
+    /// (`kv_idx <= q_idx` and `kv_idx > q_idx - 3`):
+    ///   q0: 0   q1: 0 1   q2: 0 1 2   q3: 1 2 3   q4: 2 3 4
+    static let huggingFaceRows: [[Int]] = [[0], [0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4]]
+
+    static func expected(rows: [[Int]], keys: Int) -> [Float] {
+        rows.flatMap { seen in (0..<keys).map { seen.contains($0) ? 1 / Float(seen.count) : 0 } }
+    }
+
+    /// The output of zero queries (the last `queries` positions) over identity keys and values.
+    static func uniformOverSeenKeys(queries: Int, keys: Int, window: Int) -> [Float] {
+        let config = AttentionConfig(queryHeads: 1, kvHeads: 1, headDim: keys, mapping: .concatenatedCopies, causal: true,
+                                     window: window)
+        let identity = Tensor(shape: [keys, keys], values: (0..<(keys * keys)).map { $0 / keys == $0 % keys ? 1 : 0 })
+        let tape = Tape()
+        let out = tape.attention(query: tape.constant(Tensor(zeros: [queries, keys])), keys: tape.constant(identity),
+                                 values: tape.constant(identity), batch: 1, config: config)
+        return tape.value(out).array
+    }
+
+    @Test func trainingKernelSeesWhatHuggingFaceSees() {
+        let out = Self.uniformOverSeenKeys(queries: 5, keys: 5, window: 3)
+        #expect(maxAbsDifference(out, Self.expected(rows: Self.huggingFaceRows, keys: 5)) < 1e-6)
+    }
+
+    @Test func decodingWithACacheSeesOnlyTheLastWindowKeys() {
+        // Queries are the last 2 of 7 positions: rows see keys 3…5 and 4…6.
+        let out = Self.uniformOverSeenKeys(queries: 2, keys: 7, window: 3)
+        #expect(maxAbsDifference(out, Self.expected(rows: [[3, 4, 5], [4, 5, 6]], keys: 7)) < 1e-6)
+    }
+
+    @Test func aWindowAsLongAsTheSequenceChangesNothing() {
+        let plain = AttentionConfig(queryHeads: 4, kvHeads: 2, headDim: 3, mapping: .repeatInterleaved, causal: true)
+        var windowed = plain
+        windowed.window = 9
+        let q = randomArray(9 * 12, seed: 1), k = randomArray(9 * 6, seed: 2), v = randomArray(9 * 6, seed: 3)
+        #expect(Attention.forwardReference(q: q, k: k, v: v, batch: 1, config: plain)
+                == Attention.forwardReference(q: q, k: k, v: v, batch: 1, config: windowed))
+        windowed.window = 8
+        #expect(Attention.forwardReference(q: q, k: k, v: v, batch: 1, config: plain)
+                != Attention.forwardReference(q: q, k: k, v: v, batch: 1, config: windowed))
     }
 }
 

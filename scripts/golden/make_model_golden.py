@@ -14,7 +14,8 @@ mu/ and baseline/ use the PyTorch models below, written from seed-spec §1.4 (th
 decoder, with qkv width < width and 2:1 GQA in the Mu-text "concatenated copies" KV order; the
 decoder-only baseline of §1.9 from the same blocks). llama/ and phi3/ use transformers'
 own LlamaForCausalLM / Phi3ForCausalLM (eager attention) and save_pretrained, so the Swift
-loader also reads a folder exactly as HF writes it (phi3: fused qkv/gate_up, longrope).
+loader also reads a folder exactly as HF writes it (phi3: fused qkv/gate_up, longrope;
+phi3_window: sliding_window 5 over 20 tokens, one row left-padded).
 """
 import json
 import math
@@ -157,23 +158,30 @@ def baseline_golden():
     write_folder("baseline", c, model, tensors, dict(loss=float(loss), losses=losses, grad_norms=norms, ignore_index=0))
 
 
+def hf_model(cls, cfg, name, seed, std=0.05):
+    """transformers' own model (eager attention): norms 1 + 0.1·N(0,1), other weights std·N(0,1),
+    saved with save_pretrained as OUT/name."""
+    torch.manual_seed(seed)
+    model = cls._from_config(cfg, attn_implementation="eager").float()
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if n.endswith("norm.weight") or n.endswith("layernorm.weight"):
+                p.copy_(1 + 0.1 * torch.randn(p.shape))
+            else:
+                p.copy_(std * torch.randn(p.shape))
+    folder = os.path.join(OUT, name)
+    os.makedirs(folder, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    return model
+
+
 def llama_golden():
     from transformers import LlamaConfig, LlamaForCausalLM
     cfg = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                       num_key_value_heads=2, vocab_size=64, tie_word_embeddings=True, attention_bias=True,
                       rms_norm_eps=1e-5, rope_theta=10000.0, max_position_embeddings=128, bos_token_id=1,
                       eos_token_id=2, pad_token_id=0)
-    torch.manual_seed(44)
-    model = LlamaForCausalLM._from_config(cfg, attn_implementation="eager").float()
-    with torch.no_grad():
-        for n, p in model.named_parameters():
-            if n.endswith("norm.weight") or n.endswith("layernorm.weight"):
-                p.copy_(1 + 0.1 * torch.randn(p.shape))
-            else:
-                p.copy_(0.05 * torch.randn(p.shape))
-    folder = os.path.join(OUT, "llama")
-    os.makedirs(folder, exist_ok=True)
-    model.save_pretrained(folder, safe_serialization=True)
+    model = hf_model(LlamaForCausalLM, cfg, "llama", 44)
     g = torch.Generator().manual_seed(9)
     ids = torch.randint(3, 64, (2, 6), generator=g)
     ids[1, :2] = 0  # left padding, masked through attention_mask
@@ -206,17 +214,7 @@ def phi3_golden():
                      rope_scaling=dict(type="longrope", short_factor=short, long_factor=long),
                      bos_token_id=1, eos_token_id=2, pad_token_id=0, sliding_window=None)
     assert cfg.hidden_size // cfg.num_attention_heads == hd
-    torch.manual_seed(45)
-    model = Phi3ForCausalLM._from_config(cfg, attn_implementation="eager").float()
-    with torch.no_grad():
-        for n, p in model.named_parameters():
-            if n.endswith("norm.weight") or n.endswith("layernorm.weight"):
-                p.copy_(1 + 0.1 * torch.randn(p.shape))
-            else:
-                p.copy_(0.05 * torch.randn(p.shape))
-    folder = os.path.join(OUT, "phi3")
-    os.makedirs(folder, exist_ok=True)
-    model.save_pretrained(folder, safe_serialization=True)
+    model = hf_model(Phi3ForCausalLM, cfg, "phi3", 45)
     g = torch.Generator().manual_seed(10)
     short_ids = torch.randint(3, 64, (1, 12), generator=g)  # ≤ 16: short factors
     long_ids = torch.randint(3, 64, (1, 20), generator=g)   # > 16: long factors
@@ -226,9 +224,30 @@ def phi3_golden():
     write_folder("phi3", None, model, tensors, dict(transformers=transformers.__version__), hf_saved=True)
 
 
+def phi3_window_golden():
+    """Phi-3 with sliding_window 5 over 20 tokens: transformers' own mask (kv > q − window),
+    in every layer; a second batch row is left-padded so the window meets the padding mask."""
+    from transformers import Phi3Config, Phi3ForCausalLM
+    cfg = Phi3Config(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                     num_key_value_heads=2, vocab_size=64, tie_word_embeddings=False, rms_norm_eps=1e-5,
+                     rope_theta=10000.0, max_position_embeddings=64, rope_scaling=None,
+                     bos_token_id=1, eos_token_id=2, pad_token_id=0, sliding_window=5)
+    model = hf_model(Phi3ForCausalLM, cfg, "phi3_window", 46, std=0.2)
+    g = torch.Generator().manual_seed(11)
+    ids = torch.randint(3, 64, (2, 20), generator=g)
+    ids[1, :3] = 0
+    mask = torch.ones_like(ids)
+    mask[1, :3] = 0
+    tensors = dict(ids=ids, attention_mask=mask,
+                   logits=model(input_ids=ids, attention_mask=mask).logits.reshape(-1, 64))
+    import transformers
+    write_folder("phi3_window", None, model, tensors, dict(transformers=transformers.__version__), hf_saved=True)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    which = sys.argv[1:] or ["mu", "baseline", "llama", "phi3"]
+    which = sys.argv[1:] or ["mu", "baseline", "llama", "phi3", "phi3_window"]
     for w in which:
-        dict(mu=mu_golden, baseline=baseline_golden, llama=llama_golden, phi3=phi3_golden)[w]()
+        dict(mu=mu_golden, baseline=baseline_golden, llama=llama_golden, phi3=phi3_golden,
+             phi3_window=phi3_window_golden)[w]()
         print("wrote", os.path.join(OUT, w))

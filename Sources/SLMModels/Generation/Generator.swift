@@ -67,10 +67,6 @@ public final class Generator {
         // than block_size tokens, which would re-rotate every cached key; up to that length
         // the base is the plain one (seed-spec §1.4.4) and the cache is exact. The encoder
         // runs once at its full length and takes its scaled base directly.
-        if case .llama(let m) = model, let longest = prompts.map(\.count).max() {
-            // The last generated token is never fed back.
-            try m.config.checkWithinSlidingWindow(length: longest + max(options.maxNewTokens - 1, 0))
-        }
         if case .mu(let m) = model, m.config.ropeFactor > 1, options.maxNewTokens > m.config.blockSize {
             throw GenerationError("with rope_factor \(m.config.ropeFactor) the decoder's RoPE base changes past block_size "
                                   + "\(m.config.blockSize) tokens; cached generation covers at most \(m.config.blockSize) new tokens "

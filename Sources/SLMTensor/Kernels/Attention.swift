@@ -31,18 +31,28 @@ public struct AttentionConfig: Sendable, Hashable {
     public var causal: Bool
     /// Dropout on the attention probabilities (training only).
     public var dropout: Float
+    /// Sliding window (HF's `sliding_window`, causal only): the query at key position
+    /// p = i + Lk − Lq also needs j > p − window, so it sees at most `window` keys, itself
+    /// included. nil: every earlier key.
+    public var window: Int?
 
     public init(queryHeads: Int, kvHeads: Int, headDim: Int, mapping: KVHeadMapping,
-                causal: Bool, dropout: Float = 0) {
+                causal: Bool, dropout: Float = 0, window: Int? = nil) {
         precondition(queryHeads > 0 && kvHeads > 0 && queryHeads % kvHeads == 0,
                      "query heads \(queryHeads) must be a multiple of KV heads \(kvHeads)")
+        precondition(window.map { $0 > 0 && causal } ?? true, "a sliding window must be positive and causal")
         self.queryHeads = queryHeads
         self.kvHeads = kvHeads
         self.headDim = headDim
         self.mapping = mapping
         self.causal = causal
         self.dropout = dropout
+        self.window = window
     }
+
+    /// How many positions before its own a query may look back past: keys j with
+    /// j ≥ p − lookback are visible. Int.max/2 (no limit) without a window.
+    var lookback: Int { window.map { $0 - 1 } ?? Int.max / 2 }
 
     public var scale: Float { 1 / Float(headDim).squareRoot() }
 }
@@ -53,17 +63,19 @@ public struct AttentionConfig: Sendable, Hashable {
 /// Shapes: q [B·Lq, H·hd], k and v [B·Lk, G·hd], out [B·Lq, H·hd],
 /// probs [B, H, Lq, Lk], keyMask [B·Lk] (1 = real key, 0 = padding).
 ///
-/// Semantics (Mu): S = Q Kᵀ; masked keys (padding, or j > i + Lk − Lq when causal) get a
-/// huge negative; S / √hd; softmax over j; dropout; O = P V. Masked entries get probability
+/// Semantics (Mu): S = Q Kᵀ; masked keys (padding, j > i + Lk − Lq when causal, or outside a
+/// sliding window) get a huge negative; S / √hd; softmax over j; dropout; O = P V. Masked entries get probability
 /// exactly 0. A row with no allowed key gets the uniform distribution over all keys, as
 /// Mu-text's finite `finfo.min` fill gives (Mu-v2's −∞ would give NaN), and no gradient
 /// to Q or K, as `masked_fill` blocks it.
 public enum Attention {
-    /// Whether (batch b, query i) may attend key j. Key j is visible when j ≤ i + causalOffset,
-    /// with causalOffset = Lk − Lq when causal and Lk (everything visible) otherwise.
+    /// Whether (batch b, query i) may attend key j. Key j is visible when
+    /// i + causalOffset − lookback ≤ j ≤ i + causalOffset, with causalOffset = Lk − Lq when
+    /// causal and Lk (everything visible) otherwise.
     @inline(__always)
-    static func allowed(_ keyMask: UnsafePointer<UInt8>?, b: Int, i: Int, j: Int, keyLength: Int, causalOffset: Int) -> Bool {
-        if j > i + causalOffset { return false }
+    static func allowed(_ keyMask: UnsafePointer<UInt8>?, b: Int, i: Int, j: Int, keyLength: Int, causalOffset: Int,
+                        lookback: Int) -> Bool {
+        if j > i + causalOffset || j < i + causalOffset - lookback { return false }
         if let keyMask, keyMask[b * keyLength + j] == 0 { return false }
         return true
     }
@@ -98,7 +110,8 @@ public enum Attention {
                 // scores are equal and the row comes out uniform.
                 for i in 0..<lq {
                     let row = pp + i * lk
-                    for j in 0..<lk where !allowed(keyMask, b: b, i: i, j: j, keyLength: lk, causalOffset: causalOffset) {
+                    for j in 0..<lk where !allowed(keyMask, b: b, i: i, j: j, keyLength: lk,
+                                                   causalOffset: causalOffset, lookback: config.lookback) {
                         row[j] = -.greatestFiniteMagnitude
                     }
                 }
@@ -160,7 +173,8 @@ public enum Attention {
                 for i in 0..<lq {
                     let pr = pp + i * lk, dr = ds + i * lk
                     var anyAllowed = false
-                    for j in 0..<lk where allowed(keyMask, b: b, i: i, j: j, keyLength: lk, causalOffset: causalOffset) {
+                    for j in 0..<lk where allowed(keyMask, b: b, i: i, j: j, keyLength: lk,
+                                                  causalOffset: causalOffset, lookback: config.lookback) {
                         anyAllowed = true
                         break
                     }
@@ -204,7 +218,9 @@ public enum Attention {
                     var scores = [T](repeating: 0, count: lk)
                     var ok = [Bool](repeating: true, count: lk)
                     for j in 0..<lk {
-                        ok[j] = !(config.causal && j > i + lk - lq) && (keyMask?[b * lk + j] ?? true)
+                        let p = i + lk - lq
+                        let inWindow = !config.causal || (j <= p && j >= p - config.lookback)
+                        ok[j] = inWindow && (keyMask?[b * lk + j] ?? true)
                         var s: T = 0
                         for d in 0..<hd { s += q[(b * lq + i) * qWidth + h * hd + d] * k[(b * lk + j) * kWidth + g * hd + d] }
                         scores[j] = s * scale
@@ -246,7 +262,8 @@ extension Attention {
     /// q [Lq, H·hd] at rows of stride `qStride`; k, v [Lk, G·hd] at row stride `kvStride`
     /// (a KV cache); out [Lq, H·hd]. Same semantics as `forward` (mask, scale, softmax,
     /// uniform rows when nothing is allowed). With `causal`, query i sees keys
-    /// j ≤ i + Lk − Lq, and each block multiplies only the keys it can see.
+    /// j ≤ i + Lk − Lq (and within the sliding window, if any), and each block multiplies
+    /// only the keys it can see.
     /// `scratch` holds at least `queryBlock · Lk` floats.
     public static func inference(
         out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
@@ -291,25 +308,33 @@ extension Attention {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd
         let causalOffset = config.causal ? lk - lq : lk
+        let lookback = config.lookback
         let i0 = block * queryBlock
         let rows = min(queryBlock, lq - i0)
-        // Keys any row of this block may see (all of them unless causal).
-        let visible = config.causal ? min(lk, i0 + rows + causalOffset) : lk
+        // Keys [first, end) that some row of this block may see (all of them unless causal;
+        // with a sliding window, only the last rows' windows' union).
+        let end = config.causal ? min(lk, i0 + rows + causalOffset) : lk
+        let first = config.causal ? min(max(0, i0 + causalOffset - lookback), end) : 0
+        let visible = end - first
         let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
         let qp = q + i0 * qWidth + h * hd
-        let kp = k + g * hd, vp = v + g * hd
-        // S [rows, visible] = Q_blk / √hd · Kᵀ
+        let kp = k + first * kvStride + g * hd, vp = v + first * kvStride + g * hd
+        // S [rows, visible] = Q_blk / √hd · K[first..<end]ᵀ
         Matmul.gemm(scratch, qp, kp, m: rows, n: visible, k: hd, transB: true, alpha: config.scale,
                     lda: qWidth, ldb: kvStride, ldc: visible)
         for r in 0..<rows {
             let row = scratch + r * visible
-            let limit = config.causal ? min(visible, i0 + r + causalOffset + 1) : visible
-            var any = limit > 0
+            // Row r sees keys [lo, hi): columns [lo − first, hi − first) of S.
+            let p = i0 + r + causalOffset
+            let hi = config.causal ? min(end, p + 1) : end
+            let lo = config.causal ? min(max(first, p - lookback), hi) : first
+            var any = hi > lo
+            for j in 0..<(lo - first) { row[j] = -.greatestFiniteMagnitude }
             if let keyMask {
                 any = false
-                for j in 0..<limit { if keyMask[j] == 0 { row[j] = -.greatestFiniteMagnitude } else { any = true } }
+                for j in lo..<hi { if keyMask[j] == 0 { row[j - first] = -.greatestFiniteMagnitude } else { any = true } }
             }
-            for j in max(limit, 0)..<visible { row[j] = -.greatestFiniteMagnitude }
+            for j in (hi - first)..<visible { row[j] = -.greatestFiniteMagnitude }
             // Nothing allowed: equal scores, so the softmax is uniform (fixed below if this
             // block does not span all Lk keys).
             if !any { row.update(repeating: 0, count: visible) }
@@ -323,16 +348,18 @@ extension Attention {
             for r in 0..<rows { Elementwise.scale(ob + r * qWidth, ob + r * qWidth, by: 1 / sums[r], count: hd) }
         }
         if visible < lk {
-            for r in 0..<rows where !anyAllowed(keyMask, row: i0 + r, keyLength: lk, causalOffset: causalOffset) {
-                uniformOverAll(out: out + (i0 + r) * qWidth + h * hd, v: vp, keyLength: lk, kvStride: kvStride, hd: hd)
+            for r in 0..<rows where !anyAllowed(keyMask, row: i0 + r, keyLength: lk, causalOffset: causalOffset,
+                                                lookback: lookback) {
+                uniformOverAll(out: out + (i0 + r) * qWidth + h * hd, v: v + g * hd, keyLength: lk, kvStride: kvStride, hd: hd)
             }
         }
     }
 
-    private static func anyAllowed(_ keyMask: UnsafePointer<UInt8>?, row i: Int, keyLength lk: Int, causalOffset: Int) -> Bool {
-        let limit = min(lk, i + causalOffset + 1)
-        guard let keyMask else { return limit > 0 }
-        for j in 0..<limit where keyMask[j] != 0 { return true }
+    private static func anyAllowed(_ keyMask: UnsafePointer<UInt8>?, row i: Int, keyLength lk: Int, causalOffset: Int,
+                                   lookback: Int) -> Bool {
+        let lo = max(0, i + causalOffset - lookback), hi = min(lk, i + causalOffset + 1)
+        guard let keyMask else { return hi > lo }
+        for j in lo..<max(lo, hi) where keyMask[j] != 0 { return true }
         return false
     }
 
