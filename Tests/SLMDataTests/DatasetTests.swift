@@ -3,12 +3,14 @@ import Testing
 
 @testable import SLMData
 
-@Suite struct DatasetTests {
+@Suite final class DatasetTests {
     let folder: String = {
         let path = NSTemporaryDirectory() + "slm-data-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }()
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     func write(_ text: String, _ name: String) throws -> String {
         let path = folder + "/" + name

@@ -89,6 +89,7 @@ import Testing
 
     @Test func differentTokenizersAreAClearError() throws {
         let root = NSTemporaryDirectory() + "slm-distill-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
         func tokenizer(_ folder: String, _ vocab: [String: Int]) throws {
             try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
             let json = JSONValue.object(["model": .object(["type": "BPE", "vocab": .object(vocab.mapValues { .int(Int64($0)) })])])

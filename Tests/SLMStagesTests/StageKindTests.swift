@@ -7,14 +7,16 @@ import Testing
 
 @testable import SLMStages
 
-/// The kinds run through the Runner in a temporary workspace.
-struct StageSandbox {
+/// The kinds run through the Runner in a temporary workspace, removed when the sandbox goes.
+final class StageSandbox {
     let root: String
 
     init() throws {
         root = NSTemporaryDirectory() + "slm-stages-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     var registry: StageKindRegistry {
         var registry = StageKindRegistry.core
