@@ -27,19 +27,22 @@ public enum AtomicFile {
     }
 
     /// Writes a file of any size atomically: `produce` streams its bytes into the sink.
-    public static func write(to path: String, mode: mode_t = 0o644, _ produce: (Sink) throws -> Void) throws {
+    /// `durable: false` skips the fsyncs (a scratch file that is gone after the process): the
+    /// rename still keeps readers from a partial file, but a power cut may lose the content.
+    public static func write(to path: String, mode: mode_t = 0o644, durable: Bool = true,
+                             _ produce: (Sink) throws -> Void) throws {
         let temporary = temporaryPath(besides: path)
         do {
             let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
             guard descriptor >= 0 else { throw SystemError.errno("cannot create '\(temporary)'") }
             defer { close(descriptor) }
             try produce(Sink(descriptor: descriptor, path: temporary))
-            guard fsync(descriptor) == 0 else { throw SystemError.errno("cannot fsync '\(temporary)'") }
+            guard !durable || fsync(descriptor) == 0 else { throw SystemError.errno("cannot fsync '\(temporary)'") }
         } catch {
             unlink(temporary)
             throw error
         }
-        try commit(temporary, to: path)
+        try commit(temporary, to: path, durable: durable)
     }
 
     public static func write(_ text: String, to path: String) throws {
@@ -54,14 +57,15 @@ public enum AtomicFile {
         return folder + "/." + url.lastPathComponent + temporaryMarker + "\(getpid())-" + random
     }
 
-    /// Renames a finished (already fsynced) temporary file into place and makes the rename durable.
-    public static func commit(_ temporary: String, to path: String) throws {
+    /// Renames a finished (already fsynced) temporary file into place and makes the rename
+    /// durable (unless `durable` is false).
+    public static func commit(_ temporary: String, to path: String, durable: Bool = true) throws {
         guard rename(temporary, path) == 0 else {
             let error = SystemError.errno("cannot rename '\(temporary)' to '\(path)'")
             unlink(temporary)
             throw error
         }
-        syncFolder(of: path)
+        if durable { syncFolder(of: path) }
     }
 
     public static func syncFolder(of path: String) {

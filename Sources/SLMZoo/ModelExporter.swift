@@ -35,27 +35,92 @@ public enum ModelExporter {
         return written
     }
 
+    /// Writes a model read from a checkpoint (`ModelImporter.open`) as a Hugging Face folder
+    /// directly, without the zoo's compressed store: what `slmflow generate FILE` loads. The
+    /// tensors are read once, held until the header is known, then streamed out. `durable:
+    /// false` skips fsync for a scratch folder that the process removes.
+    @discardableResult
+    public static func export(_ model: ImportedModel, to folder: String, durable: Bool = true,
+                              note: ((String) -> Void)? = nil) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let weights = folder + "/model.safetensors"
+        var loaded: [String: [UInt8]] = [:]
+        var sources: [TensorSource] = []
+        for name in model.tensorNames {
+            let tensor = try model.loadTensor(name)
+            let expected = tensor.shape.reduce(1, *) * tensor.dtype.byteSize
+            guard tensor.bytes.count == expected else {
+                throw ZooError.invalidInput(path: model.source.location, "tensor '\(name)' of shape \(tensor.shape) \(tensor.dtype.rawValue) has \(tensor.bytes.count) bytes, expected \(expected)")
+            }
+            loaded[name] = tensor.bytes
+            sources.append(TensorSource(name: name, dtype: tensor.dtype.rawValue, shape: tensor.shape, bytes: expected) {
+                loaded.removeValue(forKey: name) ?? []
+            })
+        }
+        try writeSafetensors(sources, metadata: ["format": "pt", "slmflow_source": .string(model.source.location)],
+                             to: weights, durable: durable)
+        let configPath = folder + "/config.json"
+        try AtomicFile.write(try JSONFiles.encode(model.config), to: configPath)
+        var written = [weights, configPath]
+        if let (format, bytes) = model.tokenizer {
+            do {
+                let path = folder + "/tokenizer.json"
+                try AtomicFile.write(try tokenizerJSON(format: format, bytes: bytes, source: model.source.location), to: path)
+                written.append(path)
+            } catch let error as TokenizerError {
+                note?("no tokenizer.json written: \(error.message)")
+            }
+        }
+        return written
+    }
+
     /// The model's tokenizer as tokenizer.json bytes: stored ones as they are, GGUF metadata
     /// converted (`GGUFTokenizer.tokenizerJSON`); nil when the model has no tokenizer. A
     /// tokenizer that cannot be written as tokenizer.json is a TokenizerError saying why.
     public static func tokenizerJSON(_ manifest: ModelManifest, from zoo: ZooStore) throws -> [UInt8]? {
         guard let tokenizer = manifest.tokenizer else { return nil }
-        switch tokenizer.format {
-        case "hf-tokenizer-json": return try zoo.blobs.read(tokenizer.digest)
+        return try tokenizerJSON(format: tokenizer.format, bytes: try zoo.blobs.read(tokenizer.digest),
+                                 source: manifest.reference)
+    }
+
+    static func tokenizerJSON(format: String, bytes: [UInt8], source: String) throws -> [UInt8] {
+        switch format {
+        case "hf-tokenizer-json": return bytes
         case "gguf-metadata":
-            let text = try GGUFTokenizer.tokenizerJSON(metadataJSON: try zoo.blobs.read(tokenizer.digest),
-                                                       source: "the GGUF tokenizer of \(manifest.reference)")
-            return Array(text.utf8)
-        default: throw TokenizerError("tokenizer format '\(tokenizer.format)' of \(manifest.reference) cannot be written as tokenizer.json")
+            return Array(try GGUFTokenizer.tokenizerJSON(metadataJSON: bytes, source: "the GGUF tokenizer of \(source)").utf8)
+        default: throw TokenizerError("tokenizer format '\(format)' of \(source) cannot be written as tokenizer.json")
         }
     }
 
     /// A safetensors file in the stored dtypes, tensors in name order, metadata naming the model.
     public static func writeSafetensors(_ manifest: ModelManifest, from zoo: ZooStore, to path: String) throws {
-        let tensors = manifest.tensors.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        var header: [String: JSONValue] = [
-            "__metadata__": .object(["format": "pt", "slmflow_model": .string(manifest.reference), "slmflow_digest": .string(manifest.digest.hex)]),
-        ]
+        let sources = manifest.tensors.map { tensor in
+            TensorSource(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, bytes: tensor.bytes) {
+                let data = try zoo.blobs.read(tensor.digest)
+                guard data.count == tensor.bytes else {
+                    throw ZooError.corrupt("tensor '\(tensor.name)' of \(manifest.reference) has \(data.count) bytes, its manifest says \(tensor.bytes)")
+                }
+                return data
+            }
+        }
+        try writeSafetensors(sources, metadata: ["format": "pt", "slmflow_model": .string(manifest.reference),
+                                                 "slmflow_digest": .string(manifest.digest.hex)], to: path)
+    }
+
+    /// One tensor of a file being written: its header fields, and its bytes when their turn comes.
+    struct TensorSource {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var bytes: Int
+        var read: () throws -> [UInt8]
+    }
+
+    /// Streams the header, then each tensor's bytes in name order, into one atomic write.
+    static func writeSafetensors(_ tensors: [TensorSource], metadata: [String: JSONValue], to path: String,
+                                 durable: Bool = true) throws {
+        let tensors = tensors.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        var header: [String: JSONValue] = ["__metadata__": .object(metadata)]
         var offset = 0
         for tensor in tensors {
             header[tensor.name] = .object([
@@ -66,17 +131,16 @@ public enum ModelExporter {
         }
         var headerBytes = Array(JSONValue.object(header).canonicalText.utf8)
         while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { bytes += $0 }
-        bytes += headerBytes
-        for tensor in tensors {
-            let data = try zoo.blobs.read(tensor.digest)
-            guard data.count == tensor.bytes else {
-                throw ZooError.corrupt("tensor '\(tensor.name)' of \(manifest.reference) has \(data.count) bytes, its manifest says \(tensor.bytes)")
+        try AtomicFile.write(to: path, durable: durable) { sink in
+            try withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { try sink.write($0) }
+            try headerBytes.withUnsafeBytes { try sink.write($0) }
+            for tensor in tensors {
+                let data = try tensor.read()
+                guard data.count == tensor.bytes else {
+                    throw ZooError.corrupt("tensor '\(tensor.name)' has \(data.count) bytes, \(tensor.bytes) were announced")
+                }
+                try data.withUnsafeBytes { try sink.write($0) }
             }
-            bytes += data
         }
-        try AtomicFile.write(bytes, to: path)
     }
 }

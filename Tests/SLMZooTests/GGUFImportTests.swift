@@ -66,6 +66,10 @@ import Testing
         return (path, hfQ)
     }
 
+    @Test func ggufExportedDirectlyEqualsTheZooRoute() throws {
+        try expectDirectExportEqualsZooRoute(try toyLlama().path, scratch)
+    }
+
     @Test func readerExposesMetadataAndTokenizerArrays() throws {
         let file = try GGUFFile(path: try toyLlama().path)
         #expect(file.version == 3)

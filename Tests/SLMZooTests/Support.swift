@@ -1,5 +1,6 @@
 import Foundation
 import SLMCore
+import Testing
 @testable import SLMZoo
 
 /// A throwaway workspace folder with a zoo in it, removed when the test's suite instance goes.
@@ -56,4 +57,21 @@ func writeHFFolder(_ folder: String, tensors: [(String, [Int], [Float])], config
     try writeSafetensors(tensors, to: folder + "/model.safetensors")
     try config.write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
     try #"{"version":"1.0","model":{"type":"BPE"}}"#.write(toFile: folder + "/tokenizer.json", atomically: true, encoding: .utf8)
+}
+
+/// A checkpoint written straight to a folder (`ModelExporter.export(_:to:)`, no zoo) imports
+/// again as the same model as the checkpoint itself: tensors, config, architecture, tokenizer.
+func expectDirectExportEqualsZooRoute(_ checkpoint: String, _ scratch: Scratch) throws {
+    let viaZoo = try scratch.zoo.add(try ModelImporter.open(checkpoint), as: try ModelReference.parse("zoo"), slmflowVersion: "t")
+    let direct = scratch.path("direct")
+    let written = try ModelExporter.export(try ModelImporter.open(checkpoint), to: direct, durable: false)
+    #expect(written.contains(direct + "/tokenizer.json") == (viaZoo.tokenizer != nil))
+    let again = try scratch.zoo.add(try ModelImporter.open(direct), as: try ModelReference.parse("direct"), slmflowVersion: "t")
+    func digests(_ m: ModelManifest) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: m.tensors.map { ($0.name, $0.digest.hex) })
+    }
+    #expect(!viaZoo.tensors.isEmpty && digests(again) == digests(viaZoo))
+    #expect(again.config == viaZoo.config && again.architecture == viaZoo.architecture)
+    let tokenizer = FileManager.default.contents(atPath: direct + "/tokenizer.json").map { [UInt8]($0) }
+    #expect(try ModelExporter.tokenizerJSON(viaZoo, from: scratch.zoo) == tokenizer)
 }

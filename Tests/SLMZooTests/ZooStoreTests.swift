@@ -45,6 +45,10 @@ import Testing
         #expect(again.architecture == "mu")
     }
 
+    @Test func seedCheckpointExportedDirectlyEqualsTheZooRoute() throws {
+        try expectDirectExportEqualsZooRoute(Fixtures.path("seed_tiny.pt"), scratch)
+    }
+
     @Test func modelsDifferingInOneTensorShareEveryOtherBlob() throws {
         let shared = (0..<5).map { ("layer\($0).weight", [32, 32], Self.weights(Float($0), count: 1024)) }
         let a = try addFolder("a", tensors: shared + [("head.weight", [8, 8], Self.weights(10, count: 64))])

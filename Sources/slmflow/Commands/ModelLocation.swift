@@ -43,8 +43,8 @@ struct ModelLocation {
         (folder, hasTokenizer, temporary) = (scratch, manifest.tokenizer != nil, scratch)
     }
 
-    /// Reads a checkpoint file into a scratch zoo (the importers' checks, tied tensors, GGUF
-    /// tokenizers) and writes it out as a folder beside it.
+    /// Reads a checkpoint file with the zoo's importers (their checks, tied tensors, GGUF
+    /// tokenizers) and writes it out as a folder, uncompressed.
     private static func checkpoint(_ path: String, config: String?) throws -> (String, Bool, String) {
         let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
         do {
@@ -52,10 +52,8 @@ struct ModelLocation {
             guard imported.architecture != "unknown" else {
                 throw ValidationError("it carries no model config (a model_type, or the seed's MuConfig fields): give one with --config")
             }
-            let zoo = ZooStore(workspaceRoot: scratch)
-            let manifest = try zoo.add(imported, as: try ModelReference.parse("checkpoint"), slmflowVersion: SLMFlow.version)
-            try ModelExporter.export(manifest, from: zoo, format: .hf, to: scratch + "/model")
-            return (scratch + "/model", manifest.tokenizer != nil, scratch)
+            try ModelExporter.export(imported, to: scratch, durable: false)
+            return (scratch, ModelFolder.hasTokenizer(scratch), scratch)
         } catch {
             try? FileManager.default.removeItem(atPath: scratch)
             throw ValidationError("reading the checkpoint \(path): \(error)")
