@@ -196,8 +196,7 @@ public struct TokenizeStageKind: StageKind {
     /// tok`), the tokenizer their manifest names, checked against the digest it records.
     private func tokenizerFile(_ given: String, _ invocation: StageInvocation) throws -> String {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory)
-        guard isDirectory.boolValue else { return given }
+        guard FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory), isDirectory.boolValue else { return given }
         let inside = given + "/tokenizer.json"
         if FileManager.default.fileExists(atPath: inside) { return inside }
         let stage = "stage '\(invocation.stage)'"

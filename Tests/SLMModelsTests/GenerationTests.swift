@@ -156,5 +156,64 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
         #expect(throws: InvalidTokenError.self) { try generator.generate(prompts: [[5, 64]]) }
         #expect(throws: GenerationError.self) { try generator.generate(prompts: [[]]) }
         #expect(throws: GenerationError.self) { try generator.generate(prompts: [[5]], options: GenerationOptions(topK: 0)) }
+        #expect(throws: GenerationError.self) { try generator.generate(prompts: [[5]], options: GenerationOptions(topP: 0)) }
+        #expect(throws: GenerationError.self) { try generator.generate(prompts: [[5]], options: GenerationOptions(topP: 1.5)) }
+    }
+
+    /// The tokens `onToken` hears, in order, are each prompt's output.
+    @Test func onTokenStreamsEveryOutputToken() throws {
+        let generator = Generator(model: try ModelFolder.load(Golden.root + "/llama"))
+        var heard = [[Int32]](repeating: [], count: Self.prompts.count)
+        let outputs = try generator.generate(prompts: Self.prompts, options: GenerationOptions(maxNewTokens: 9)) { prompt, token in
+            heard[prompt].append(token)
+        }
+        #expect(heard == outputs && outputs.allSatisfy { !$0.isEmpty })
+    }
+}
+
+/// The sampling distribution against transformers' warpers (scripts/golden/make_sampling_golden.py).
+@Suite struct SamplerTests {
+    struct Case: Decodable {
+        var logits: [Float]
+        var temperature: Float
+        var top_k: Int?
+        var top_p: Double
+        var probabilities: [Double]
+    }
+
+    @Test func temperatureTopKAndTopPMatchTransformers() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Golden.root + "/sampling.json"))
+        struct File: Decodable { var cases: [Case] }
+        let cases = try JSONDecoder().decode(File.self, from: data).cases
+        #expect(cases.count == 6)
+        for c in cases {
+            let options = GenerationOptions(temperature: c.temperature, topK: c.top_k, topP: c.top_p)
+            let w = c.logits.withUnsafeBufferPointer { Sampler.weights($0.baseAddress!, count: c.logits.count, options: options) }
+            let total = w.reduce(0, +)
+            let settings = "T \(c.temperature), top-k \(c.top_k.map(String.init) ?? "none"), top-p \(c.top_p)"
+            #expect(w.map { $0 > 0 } == c.probabilities.map { $0 > 0 }, "kept tokens, \(settings)")
+            let worst = zip(w, c.probabilities).map { abs($0 / total - $1) }.max() ?? .infinity
+            #expect(worst < 1e-5, "\(settings): \(worst)")
+        }
+    }
+
+    @Test func topPKeepsTheSmallestLikelySetAndSamplesOnlyFromIt() {
+        // Probabilities 0.5, 0.3, 0.15, 0.05: top-p 0.75 drops the two least likely (their
+        // 0.2 is ≤ 0.25); the second token alone would leave 0.5 > 0.25, so it stays.
+        let logits: [Float] = [0.5, 0.3, 0.15, 0.05].map { Float(log($0)) }
+        var rng = SeededRNG(seed: 1)
+        var seen = Set<Int32>()
+        let options = GenerationOptions(temperature: 1, topP: 0.75)
+        for _ in 0..<400 {
+            seen.insert(logits.withUnsafeBufferPointer { Sampler.pick($0.baseAddress!, count: 4, options: options, rng: &rng) })
+        }
+        #expect(seen == [0, 1])
+        // p = 1 changes nothing: the same seed draws the same tokens as no top-p at all.
+        var a = SeededRNG(seed: 2), b = SeededRNG(seed: 2)
+        for _ in 0..<50 {
+            let x = logits.withUnsafeBufferPointer { Sampler.pick($0.baseAddress!, count: 4, options: GenerationOptions(temperature: 1, topP: 1), rng: &a) }
+            let y = logits.withUnsafeBufferPointer { Sampler.pick($0.baseAddress!, count: 4, options: GenerationOptions(temperature: 1), rng: &b) }
+            #expect(x == y)
+        }
     }
 }

@@ -88,6 +88,17 @@ import Testing
         let ids = try JSONSerialization.jsonObject(with: Data(fromIDs.stdout.utf8)) as? [String: Any]
         #expect(text?["ids"] as? [Int] == ids?["ids"] as? [Int])
         #expect(text?["text"] is String)
+        // Without --json the text is streamed: the same text, then a newline.
+        let streamed = try CLI.run(["generate", model, "--prompt", "cab", "--max-new-tokens", "5"], in: root)
+        #expect(streamed.stdout == (text?["text"] as? String ?? "?") + "\n")
+        let idsStreamed = try CLI.run(["generate", Self.golden + "/mu", "--input-ids", "6,4,5", "--max-new-tokens", "5"], in: root)
+        #expect(idsStreamed.stdout == (ids?["ids"] as? [Int] ?? []).map(String.init).joined(separator: " ") + "\n")
+        // Nucleus sampling: seeded, and its bounds checked.
+        let nucleus = ["generate", model, "--prompt", "cab", "--temperature", "1", "--top-p", "0.9", "--seed", "5", "--json"]
+        let n1 = try CLI.run(nucleus, in: root), n2 = try CLI.run(nucleus, in: root)
+        #expect(n1.status == 0 && n1.stdout == n2.stdout, "\(n1.stderr)")
+        let badP = try CLI.run(["generate", model, "--prompt", "cab", "--top-p", "1.5"], in: root)
+        #expect(badP.status != 0 && badP.stderr.contains("--top-p must be in (0, 1]"))
 
         let qa = try CLI.run(["generate", model, "--prompt", "who?", "--context", "a cat.", "--max-new-tokens", "3"], in: root)
         #expect(qa.status == 0, "\(qa.stderr)")

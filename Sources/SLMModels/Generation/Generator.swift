@@ -8,14 +8,19 @@ public struct GenerationOptions: Sendable {
     public var temperature: Float = 0
     /// Keep only the k largest logits before sampling (nil = all).
     public var topK: Int?
+    /// Nucleus sampling (0 < p ≤ 1): after temperature and top-k, keep the most likely tokens
+    /// whose probabilities sum to at least p (nil = all).
+    public var topP: Double?
     public var seed: UInt64 = 0
     /// Stop ids; nil = the model's EOS.
     public var eosIDs: [Int32]?
 
-    public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, seed: UInt64 = 0, eosIDs: [Int32]? = nil) {
+    public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, topP: Double? = nil, seed: UInt64 = 0,
+                eosIDs: [Int32]? = nil) {
         self.maxNewTokens = maxNewTokens
         self.temperature = temperature
         self.topK = topK
+        self.topP = topP
         self.seed = seed
         self.eosIDs = eosIDs
     }
@@ -52,14 +57,14 @@ public final class Generator {
     }
 
     /// Generated ids per prompt (without the prompt or BOS; with the EOS that stopped it).
-    /// `onStep` is called after each decoding step with the number of tokens produced so far
-    /// (1 after the first token: encoder + first decoder step, or the prefill).
+    /// `onToken(prompt, token)` hears each token as soon as it is chosen (for streaming).
     public func generate(prompts: [[Int32]], options: GenerationOptions = GenerationOptions(),
-                         onStep: ((Int) -> Void)? = nil) throws -> [[Int32]] {
+                         onToken: ((_ prompt: Int, _ token: Int32) -> Void)? = nil) throws -> [[Int32]] {
         guard !prompts.isEmpty else { return [] }
         guard options.maxNewTokens >= 0 else { throw GenerationError("max new tokens must be ≥ 0") }
         guard options.temperature >= 0, options.temperature.isFinite else { throw GenerationError("temperature must be ≥ 0") }
         if let k = options.topK, k < 1 { throw GenerationError("top-k must be ≥ 1") }
+        if let p = options.topP, !(p > 0 && p <= 1) { throw GenerationError("top-p must be in (0, 1]") }
         for (i, p) in prompts.enumerated() {
             try validateTokens(p, vocabSize: stack.vocabSize, what: "prompt \(i)")
         }
@@ -101,7 +106,6 @@ public final class Generator {
         let requestLength = requestLengths.max() ?? 1  // prompts is non-empty here
         var logits = stack.step(states, tokens: firstTokens, requestLength: requestLength)
         var active = Array(prompts.indices)
-        var produced = 0
         while true {
             var next: [Int32] = []
             var stillActive: [Int] = []
@@ -109,13 +113,12 @@ public final class Generator {
                 let token = Sampler.pick(logits.data + row * stack.vocabSize, count: stack.vocabSize,
                                          options: options, rng: &rngs[index])
                 outputs[index].append(token)
+                onToken?(index, token)
                 if !eos.contains(token) && outputs[index].count < options.maxNewTokens {
                     stillActive.append(index)
                     next.append(token)
                 }
             }
-            produced += 1
-            onStep?(produced)
             if stillActive.isEmpty { break }
             let stepStates = stillActive.map { states[$0] }
             logits = stack.step(stepStates, tokens: next.map { [$0] }, requestLength: requestLength)
@@ -130,9 +133,22 @@ public enum Sampler {
     public static func pick(_ logits: UnsafePointer<Float>, count: Int, options: GenerationOptions,
                             rng: inout SeededRNG) -> Int32 {
         if options.temperature == 0 { return Int32(argmax(logits, count: count)) }
+        let w = weights(logits, count: count, options: options)
+        var u = rng.nextUnitDouble() * w.reduce(0, +)
+        for i in 0..<count where w[i] > 0 {
+            u -= w[i]
+            if u < 0 { return Int32(i) }
+        }
+        return Int32(argmax(logits, count: count))
+    }
+
+    /// Unnormalised sampling probabilities, in the order of transformers' logits warpers:
+    /// softmax(logits / T); only the top k (ties at the k-th value kept, as PyTorch); then
+    /// top-p as `TopPLogitsWarper`: sorted from the least likely up, tokens whose cumulative
+    /// probability is ≤ 1 − p are dropped, the most likely one always kept. Temperature > 0.
+    public static func weights(_ logits: UnsafePointer<Float>, count: Int, options: GenerationOptions) -> [Double] {
         var threshold = -Float.infinity
         if let k = options.topK, k < count {
-            // The k-th largest value; logits below it are dropped (ties at it are kept, as PyTorch).
             var values = Array(UnsafeBufferPointer(start: logits, count: count))
             values.sort(by: >)
             threshold = values[k - 1]
@@ -146,12 +162,16 @@ public enum Sampler {
             weights[i] = ((Double(logits[i]) - maxLogit) / t).exponential
             total += weights[i]
         }
-        var u = rng.nextUnitDouble() * total
-        for i in 0..<count where weights[i] > 0 {
-            u -= weights[i]
-            if u < 0 { return Int32(i) }
+        if let p = options.topP, p < 1 {
+            let ascending = (0..<count).filter { weights[$0] > 0 }.sorted { weights[$0] < weights[$1] }
+            var cumulative = 0.0
+            for i in ascending.dropLast() {
+                cumulative += weights[i] / total
+                guard cumulative <= 1 - p else { break }
+                weights[i] = 0
+            }
         }
-        return Int32(argmax(logits, count: count))
+        return weights
     }
 
     public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {

@@ -181,8 +181,8 @@ enum EngineBench {
         for _ in 0..<repetitions {
             let start = DispatchTime.now().uptimeNanoseconds
             var firstAt: UInt64 = 0
-            _ = try generator.generate(prompts: [prompt], options: options) { produced in
-                if produced == 1 { firstAt = DispatchTime.now().uptimeNanoseconds }
+            _ = try generator.generate(prompts: [prompt], options: options) { _, _ in
+                if firstAt == 0 { firstAt = DispatchTime.now().uptimeNanoseconds }
             }
             let end = DispatchTime.now().uptimeNanoseconds
             firsts.append(Double(firstAt - start) / 1e9)

@@ -12,8 +12,9 @@ struct GenerateCommand: ParsableCommand {
             MODEL is a folder; a checkpoint file (torch.save .pt/.bin, .safetensors, GGUF; --config for one \
             without a config); or a model of the workspace's zoo: name, name:tag or name@sha256:<hex>. \
             For an encoder-decoder (Mu) the input goes to the encoder and the decoder starts from BOS; \
-            for a decoder-only model the input is the prefix. Temperature 0 (the default) is greedy. \
-            Generation stops at EOS or after --max-new-tokens.
+            for a decoder-only model the input is the prefix. Temperature 0 (the default) is greedy; \
+            otherwise top-k, then top-p, narrow the choice (transformers' order). Generation stops at EOS \
+            or after --max-new-tokens. Text is printed as it is generated, unless --json.
             """)
 
     @Argument(help: ArgumentHelp("A model folder, a checkpoint file, or a zoo model (name[:tag] or name@sha256:<hex>).",
@@ -45,6 +46,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Sample only among the k most likely tokens.")
     var topK: Int?
 
+    @Option(name: .customLong("top-p"), help: "Sample only among the most likely tokens whose probabilities sum to p (0 < p ≤ 1).")
+    var topP: Double?
+
     @Option(help: "Seed of the sampling stream.")
     var seed: UInt64 = 0
 
@@ -58,6 +62,7 @@ struct GenerateCommand: ParsableCommand {
         if maxNewTokens < 0 { throw ValidationError("--max-new-tokens must be ≥ 0") }
         if !(temperature >= 0) || !temperature.isFinite { throw ValidationError("--temperature must be ≥ 0") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be ≥ 1") }
+        if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
     }
 
     static func parseIDs(_ text: String) throws -> [Int32] {
@@ -95,22 +100,37 @@ struct GenerateCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let options = GenerationOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, seed: seed)
+        let options = GenerationOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed)
+        // Streamed to the terminal as tokens come: text with a tokenizer, ids without one.
+        var stream = json ? nil : tokenizer.map(StreamingDecoder.init)
+        var streamedIDs = 0
+        func write(_ text: String) {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
         let output: [Int32]
         do {
-            output = try Generator(model: loaded).generate(prompts: [ids], options: options)[0]
+            output = try Generator(model: loaded).generate(prompts: [ids], options: options) { _, token in
+                guard !json else { return }
+                if let text = stream?.push(token) {
+                    write(text)
+                } else {
+                    write((streamedIDs == 0 ? "" : " ") + String(token))
+                    streamedIDs += 1
+                }
+            }[0]
         } catch {
+            if !json { write("\n") }
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let text = tokenizer?.decode(output)
-        if json {
-            struct Output: Encodable {
-                var ids: [Int32]
-                var text: String?
-            }
-            return try printJSON(Output(ids: output, text: text))
+        if !json {
+            write((stream?.finish() ?? "") + "\n")
+            return
         }
-        print(text ?? output.map(String.init).joined(separator: " "))
+        struct Output: Encodable {
+            var ids: [Int32]
+            var text: String?
+        }
+        try printJSON(Output(ids: output, text: tokenizer?.decode(output)))
     }
 }
