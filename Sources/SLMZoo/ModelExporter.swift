@@ -50,7 +50,8 @@ public enum ModelExporter {
             let tensor = try model.loadTensor(name)
             let expected = tensor.shape.reduce(1, *) * tensor.dtype.byteSize
             guard tensor.bytes.count == expected else {
-                throw ZooError.invalidInput(path: model.source.location, "tensor '\(name)' of shape \(tensor.shape) \(tensor.dtype.rawValue) has \(tensor.bytes.count) bytes, expected \(expected)")
+                throw ZooError.invalidInput(path: model.source.location, "tensor '\(name)' of shape \(tensor.shape) "
+                                            + "\(tensor.dtype.rawValue) has \(tensor.bytes.count) bytes, expected \(expected)")
             }
             loaded[name] = tensor.bytes
             sources.append(TensorSource(name: name, dtype: tensor.dtype.rawValue, shape: tensor.shape, bytes: expected) {
@@ -98,7 +99,8 @@ public enum ModelExporter {
             TensorSource(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, bytes: tensor.bytes) {
                 let data = try zoo.blobs.read(tensor.digest)
                 guard data.count == tensor.bytes else {
-                    throw ZooError.corrupt("tensor '\(tensor.name)' of \(manifest.reference) has \(data.count) bytes, its manifest says \(tensor.bytes)")
+                    throw ZooError.corrupt("tensor '\(tensor.name)' of \(manifest.reference) has \(data.count) bytes, "
+                                           + "its manifest says \(tensor.bytes)")
                 }
                 return data
             }

@@ -92,6 +92,47 @@ import Testing
         #expect(try store.resolve("ev-mu") == mu)
     }
 
+    /// Retraining one model reruns the stage, but only that model is decoded again: the other
+    /// one's predictions come from the memo and equal what decoding it again gives.
+    @Test func onlyTheModelThatChangedIsDecodedAgain() throws {
+        let sandbox = try StageSandbox()
+        func evalMetrics(_ report: RunReport) -> [String: JSONValue] {
+            guard let hex = report.stages.first(where: { $0.name == "eval" })?.key, let key = Digest(hex: hex) else { return [:] }
+            return Workspace(root: sandbox.root).runCache.record(for: key)?.metrics ?? [:]
+        }
+        func reused(_ report: RunReport, _ model: String) -> Bool? { evalMetrics(report)[model]?.objectValue?["predictions_reused"]?.boolValue }
+        func predictions(_ model: String) throws -> [String] {
+            try EvaluationSet.readLines(sandbox.root + "/out/ev/eval/table/\(model).predictions.jsonl", as: PredictionLine.self,
+                                        stage: "t").map(\.prediction)
+        }
+        let first = try sandbox.run(Self.pipeline)
+        #expect(first.succeeded && reused(first, "mu") == false && reused(first, "dec") == false)
+        let muPredictions = try predictions("mu")
+
+        let retrained = Self.pipeline.replacingOccurrences(of: "steps: 4", with: "steps: 5")
+        let second = try sandbox.run(retrained)
+        let status = Dictionary(uniqueKeysWithValues: second.stages.map { ($0.name, $0.status) })
+        #expect(status["dec"] == .ran && status["mu"] == .cached && status["eval"] == .ran)
+        #expect(reused(second, "mu") == true && reused(second, "dec") == false)
+        #expect(try predictions("mu") == muPredictions)
+
+        // Without the memo (gc --memo), decoding the Mu again gives the same predictions.
+        let collected = try CacheMaintenance(workspace: Workspace(root: sandbox.root)).collect(memo: true) { _ in }
+        #expect(collected.removedMemoEntries == 3)
+        let third = try sandbox.run(retrained + "\n    register: false\n")
+        #expect(third.succeeded && reused(third, "mu") == false && reused(third, "dec") == false)
+        #expect(try predictions("mu") == muPredictions)
+
+        // A damaged memo entry is a miss, not a failure.
+        let memoRoot = Workspace(root: sandbox.root).memoRoot
+        for name in FileManager.default.enumerator(atPath: memoRoot)?.allObjects as? [String] ?? [] where name.hasSuffix(".json") {
+            try "{\"predictions\": [".write(toFile: memoRoot + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let fourth = try sandbox.run(retrained + "\n    unanswerable_target: nothing\n")
+        #expect(fourth.succeeded && reused(fourth, "mu") == false)
+        #expect(try predictions("mu") == muPredictions)
+    }
+
     @Test func aStageThatIsNotAModelProducerIsRefusedByName() throws {
         let sandbox = try StageSandbox()
         let report = try sandbox.run(Self.data + """

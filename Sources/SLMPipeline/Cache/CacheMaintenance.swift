@@ -15,12 +15,16 @@ public struct CacheMaintenance {
         /// Checkpoints of interrupted stage runs (cache/stage-state/<key>/), kept so a rerun resumes.
         public var interruptedRuns: Int
         public var checkpointBytes: Int64
+        /// Results stage kinds reuse across keys (cache/memo/, `StageMemo`).
+        public var memoEntries: Int
+        public var memoBytes: Int64
         public var otherBytes: Int64
         public var totalBytes: Int64
 
         enum CodingKeys: String, CodingKey {
             case blobs, runRecords = "run_records", blobBytes = "blob_bytes", compressedBlobs = "compressed_blobs"
             case interruptedRuns = "interrupted_runs", checkpointBytes = "checkpoint_bytes"
+            case memoEntries = "memo_entries", memoBytes = "memo_bytes"
             case otherBytes = "other_bytes", totalBytes = "total_bytes"
         }
     }
@@ -36,11 +40,13 @@ public struct CacheMaintenance {
         let blobBytes = entries.reduce(Int64(0)) { $0 + $1.storedBytes }
         let interrupted = interruptedRunFolders()
         let checkpointBytes = interrupted.reduce(Int64(0)) { $0 + Self.folderSize($1) }
+        let memo = Self.files(in: workspace.memoRoot)
         let total = Self.folderSize(workspace.cacheRoot)
         return Usage(
             blobs: entries.count, compressedBlobs: entries.filter(\.compressed).count, blobBytes: blobBytes,
             runRecords: workspace.runCache.allKeys().count, interruptedRuns: interrupted.count, checkpointBytes: checkpointBytes,
-            otherBytes: total - blobBytes - checkpointBytes, totalBytes: total)
+            memoEntries: memo.count, memoBytes: memo.bytes,
+            otherBytes: total - blobBytes - checkpointBytes - memo.bytes, totalBytes: total)
     }
 
     public struct VerifyReport: Codable, Sendable {
@@ -76,17 +82,22 @@ public struct CacheMaintenance {
         /// Interrupted runs whose checkpoints were removed (only with `checkpoints`).
         public var removedCheckpoints: Int
         public var removedCheckpointBytes: Int64
+        /// Memoised results removed (only with `memo`).
+        public var removedMemoEntries: Int
+        public var removedMemoBytes: Int64
         enum CodingKeys: String, CodingKey {
             case removedBlobs = "removed_blobs", removedBytes = "removed_bytes", removedRunRecords = "removed_run_records"
             case keptBlobs = "kept_blobs", removedCheckpoints = "removed_checkpoints", removedCheckpointBytes = "removed_checkpoint_bytes"
+            case removedMemoEntries = "removed_memo_entries", removedMemoBytes = "removed_memo_bytes"
         }
     }
 
     /// Removes blobs no run record needs. With `keepOnly`, first removes every run record
     /// that none of those state files (the `.lock` beside each pipeline) points at. With
-    /// `checkpoints`, also the checkpoints of interrupted runs (their stages then start over).
+    /// `checkpoints`, also the checkpoints of interrupted runs (their stages then start over);
+    /// with `memo`, the memoised results (cache/memo/: later runs recompute them).
     /// Holds the cache lock exclusively, so it never races a run.
-    public func collect(keepOnly statePaths: [String]? = nil, checkpoints: Bool = false,
+    public func collect(keepOnly statePaths: [String]? = nil, checkpoints: Bool = false, memo: Bool = false,
                         waitMessage: (String) -> Void) throws -> CollectReport {
         let lock = FileLock(path: workspace.cacheLockPath)
         if !(try lock.tryLock(.exclusive)) {
@@ -141,21 +152,31 @@ public struct CacheMaintenance {
                 }
             }
         }
+        var removedMemo = (count: 0, bytes: Int64(0))
+        if memo {
+            removedMemo = Self.files(in: workspace.memoRoot)
+            try? FileManager.default.removeItem(atPath: workspace.memoRoot)
+        }
         AtomicFile.removeAbandonedTemporaries(in: workspace.temporaryRoot)
         return CollectReport(removedBlobs: removed, removedBytes: removedBytes, removedRunRecords: removedRecords, keptBlobs: kept,
-                             removedCheckpoints: removedCheckpoints, removedCheckpointBytes: removedCheckpointBytes)
+                             removedCheckpoints: removedCheckpoints, removedCheckpointBytes: removedCheckpointBytes,
+                             removedMemoEntries: removedMemo.count, removedMemoBytes: removedMemo.bytes)
     }
 
-    static func folderSize(_ path: String) -> Int64 {
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
-        var total: Int64 = 0
+    static func folderSize(_ path: String) -> Int64 { files(in: path).bytes }
+
+    /// The regular files under `path`: how many, and their bytes.
+    static func files(in path: String) -> (count: Int, bytes: Int64) {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return (0, 0) }
+        var count = 0, total: Int64 = 0
         while let name = walker.nextObject() as? String {
             if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? NSNumber,
                 (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular
             {
+                count += 1
                 total += size.int64Value
             }
         }
-        return total
+        return (count, total)
     }
 }

@@ -7,6 +7,7 @@ import SLMCore
 ///     cache/runs/ab/<key>.json        run records: stage key → output digests
 ///     cache/logs/<pipeline>/<stage>.log   the latest log of each stage
 ///     cache/stage-state/<key>/        what a stage keeps across kills (checkpoints)
+///     cache/memo/<kind>/ab/<sha256>.json   work a kind reuses across keys (StageMemo)
 ///     cache/stat.json                 stat cache; cache/tmp/ temporary files
 ///
 /// Deleting cache/ only costs reruns: the state beside each pipeline and the outputs in
@@ -19,6 +20,7 @@ public struct Workspace: Sendable {
     public var temporaryRoot: String { cacheRoot + "/tmp" }
     public var logRoot: String { cacheRoot + "/logs" }
     public var stageStateRoot: String { cacheRoot + "/stage-state" }
+    public var memoRoot: String { cacheRoot + "/memo" }
     public var statCachePath: String { cacheRoot + "/stat.json" }
     /// Runs hold it shared; `cache gc` holds it exclusive.
     public var cacheLockPath: String { cacheRoot + "/.lock" }

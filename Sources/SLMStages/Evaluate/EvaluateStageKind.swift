@@ -8,7 +8,8 @@ import SLMPipeline
 /// the task's metrics (SQuAD v2 EM/F1, ROUGE-1/2/L, BLEU-4) and written, with a comparison
 /// table (Markdown and JSON, the best of each column in bold), to the `table` output.
 /// Scores are the stage's metrics and go into each model's workspace-zoo manifest
-/// (docs/pipelines.md, evaluate).
+/// (docs/pipelines.md, evaluate). A model whose files, prompts and decoding settings were
+/// already decoded in this workspace reuses those predictions (`PredictionMemo`).
 public struct EvaluateStageKind: StageKind {
     public init() {}
 
@@ -82,13 +83,31 @@ public struct EvaluateStageKind: StageKind {
 
         var table = ComparisonTable()
         var metrics: [String: JSONValue] = ["examples": .int(Int64(examples.count))]
+        let memo = PredictionMemo(workspace: invocation.workspace, kindVersion: version, sources: examples.map(\.source),
+                                  batchSize: batchSize, maxNewTokens: maxNewTokens, sourceLength: sourceLength)
         for folder in folders {
             let label = producerStage(folder)
-            let clock = Date()
-            let predictor = try ModelPredictor(folder: folder, stage: stage)
-            let predictions = try predictor.predict(
-                examples.map(\.source), batchSize: batchSize, maxNewTokens: maxNewTokens, sourceLength: sourceLength
-            ) { done in invocation.progress("\(label): \(done)/\(examples.count) examples") }
+            let memoKey: Digest
+            do { memoKey = try memo.key(modelFolder: folder) } catch {
+                throw StageFailure("\(stage): reading the model files of \(label) in \(folder): \(error)")
+            }
+            let predictions: [String], seconds: Double
+            let memoised = memo.load(memoKey)
+            if let entry = memoised {
+                (predictions, seconds) = (entry.predictions, entry.seconds)
+                invocation.notice("\(label): same weights, prompts and decoding settings as before: its predictions are reused")
+            } else {
+                let clock = Date()
+                let predictor = try ModelPredictor(folder: folder, stage: stage)
+                predictions = try predictor.predict(
+                    examples.map(\.source), batchSize: batchSize, maxNewTokens: maxNewTokens, sourceLength: sourceLength
+                ) { done in invocation.progress("\(label): \(done)/\(examples.count) examples") }
+                seconds = Date().timeIntervalSince(clock)
+                // The memo only saves work: a failure to write it costs the next run a decode.
+                do { try memo.store(memoKey, .init(predictions: predictions, seconds: seconds)) } catch {
+                    log.write("\(label): predictions not memoised: \(error)")
+                }
+            }
             let scores: [TaskScore]
             do {
                 scores = try PredictionScorer.score(task: task, examples: examples, predictions: predictions, unanswerableTarget: unanswerable)
@@ -110,7 +129,8 @@ public struct EvaluateStageKind: StageKind {
             }
             var modelMetrics: [String: JSONValue] = [:]
             for score in scores { modelMetrics[score.metric] = .double(score.value) }
-            modelMetrics["seconds"] = .double(Date().timeIntervalSince(clock))
+            modelMetrics["seconds"] = .double(seconds)
+            modelMetrics["predictions_reused"] = .bool(memoised != nil)
             if p.values["register"]?.boolValue ?? true {
                 do {
                     if let zoo = try EvaluationZooMetrics.record(scores, task: task.rawValue, modelFolder: folder,

@@ -21,6 +21,9 @@ struct CacheCommand: ParsableCommand {
             if usage.interruptedRuns > 0 {
                 print("\(usage.interruptedRuns) interrupted runs' checkpoints (a rerun resumes from them): \(bytes(usage.checkpointBytes))")
             }
+            if usage.memoEntries > 0 {
+                print("\(usage.memoEntries) memoised results (e.g. evaluate's predictions per model): \(bytes(usage.memoBytes))")
+            }
             print("total: \(bytes(usage.totalBytes)) in \(workspace.resolved.cacheRoot)")
         }
     }
@@ -30,12 +33,15 @@ struct CacheCommand: ParsableCommand {
             commandName: "gc", abstract: "Remove blobs no run record needs.",
             discussion: """
                 With --keep-only, first forget every run that none of the given pipelines' state points at. \
-                With --checkpoints, also remove the checkpoints of interrupted runs (their stages then start over).
+                With --checkpoints, also remove the checkpoints of interrupted runs (their stages then start over). \
+                With --memo, also the memoised results (cache/memo/: e.g. evaluate's predictions of a model it \
+                already scored, which later runs then recompute).
                 """)
         @OptionGroup var workspace: WorkspaceOptions
         @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Keep only the runs these pipelines use now.", valueName: "pipeline"))
         var keepOnly: [String] = []
         @Flag(name: .long, help: "Also remove interrupted runs' checkpoints (cache/stage-state/).") var checkpoints = false
+        @Flag(name: .long, help: "Also remove memoised results (cache/memo/).") var memo = false
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() throws {
@@ -45,12 +51,14 @@ struct CacheCommand: ParsableCommand {
                     throw ValidationError("'\(pipeline)' has no state file (\(state)): run it first, or leave it out")
                 }
             }
-            let report = try CacheMaintenance(workspace: workspace.resolved).collect(keepOnly: states, checkpoints: checkpoints) { printError($0) }
+            let maintenance = CacheMaintenance(workspace: workspace.resolved)
+            let report = try maintenance.collect(keepOnly: states, checkpoints: checkpoints, memo: memo) { printError($0) }
             if json { return try printJSON(report) }
             print("removed \(report.removedBlobs) blobs (\(bytes(report.removedBytes))) and \(report.removedRunRecords) run records; kept \(report.keptBlobs) blobs")
             if checkpoints {
                 print("removed the checkpoints of \(report.removedCheckpoints) interrupted runs (\(bytes(report.removedCheckpointBytes)))")
             }
+            if memo { print("removed \(report.removedMemoEntries) memoised results (\(bytes(report.removedMemoBytes)))") }
         }
     }
 
