@@ -96,8 +96,7 @@ public enum ModelFolder {
             throw ModelLoadError(path, "not a JSON object")
         }
         if let type = object["model_type"] as? String { return type }
-        // The seed's checkpoints carry bare MuConfig fields (seed-spec §1.7) and no type.
-        if object["n_encoder_layer"] != nil { return "mu" }
+        if object[SeedMuConfig.markerKey] != nil { return SeedMuConfig.modelType }
         throw ModelLoadError(path, "no \"model_type\" string (and not the seed's MuConfig fields)")
     }
 

@@ -84,8 +84,7 @@ enum SafetensorsImporter {
     static func architecture(of config: JSONValue) -> String {
         let object = config.objectValue
         if let named = object?["architectures"]?.arrayValue?.first?.stringValue ?? object?["model_type"]?.stringValue { return named }
-        // The seed's MuConfig fields (seed-spec 1.7) carry no architecture name.
-        return object?["n_encoder_layer"] != nil ? "mu" : "unknown"
+        return object?[SeedMuConfig.markerKey] != nil ? SeedMuConfig.modelType : "unknown"
     }
 
     static func suggestedName(_ path: String) -> String {
