@@ -115,6 +115,10 @@ import Testing
         #expect(status["dec"] == .ran && status["mu"] == .cached && status["eval"] == .ran)
         #expect(reused(second, "mu") == true && reused(second, "dec") == false)
         #expect(try predictions("mu") == muPredictions)
+        // --force decodes everything again.
+        let forced = try sandbox.run(retrained, force: ["eval"])
+        #expect(forced.succeeded && reused(forced, "mu") == false && reused(forced, "dec") == false)
+        #expect(try predictions("mu") == muPredictions)
 
         // Without the memo (gc --memo), decoding the Mu again gives the same predictions.
         let collected = try CacheMaintenance(workspace: Workspace(root: sandbox.root)).collect(memo: true) { _ in }

@@ -30,10 +30,11 @@ final class StageSandbox {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    func run(_ yaml: String, overrides: [(String, String)] = [], jobs: Int? = nil) throws -> RunReport {
+    func run(_ yaml: String, overrides: [(String, String)] = [], jobs: Int? = nil, force: Set<String> = []) throws -> RunReport {
         try write(yaml, to: "p.yaml")
         let pipeline = try PipelineLoader(registry: registry, workspace: root).load(root + "/p.yaml", overrides: overrides)
         var options = RunOptions()
+        options.force = force
         if let jobs { options.jobs = jobs }
         return try Runner(pipeline: pipeline, workspace: Workspace(root: root), options: options, observer: nil).run()
     }

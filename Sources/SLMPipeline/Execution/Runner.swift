@@ -375,7 +375,7 @@ public final class Runner: @unchecked Sendable {
             pipeline: pipeline.name, stage: stage.name, key: key, workspace: workspace.root, parameters: stage.parameters,
             inputs: Dictionary(grouping: stage.inputs, by: \.parameter).mapValues { $0.map { workspace.absolute($0.path) } },
             outputs: Dictionary(uniqueKeysWithValues: stage.outputs.map { ($0.name, workspace.absolute($0.path)) }),
-            stateDirectory: stageState, logPath: logPath,
+            stateDirectory: stageState, logPath: logPath, forced: options.force.contains(stage.name),
             progress: { [weak observer] message in observer?.stageProgress(stage.name, message) },
             notice: { [weak observer] message in observer?.stageNotice(stage.name, message) })
         let outcome = try stage.kind.run(invocation)

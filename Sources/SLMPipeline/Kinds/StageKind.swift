@@ -47,6 +47,8 @@ public struct StageInvocation: Sendable {
     public let stateDirectory: String
     /// Where the stage writes its log; command stages send the child's stdout and stderr here.
     public let logPath: String
+    /// Run with `--force`: recompute what the kind would otherwise reuse (`StageMemo`).
+    public let forced: Bool
     /// Reports a one-line, transient progress message (e.g. "step 120/400 loss 1.93"); a
     /// terminal shows the latest, a log or pipe gets them at a bounded rate.
     public let progress: @Sendable (String) -> Void

@@ -9,7 +9,8 @@ import SLMPipeline
 /// table (Markdown and JSON, the best of each column in bold), to the `table` output.
 /// Scores are the stage's metrics and go into each model's workspace-zoo manifest
 /// (docs/pipelines.md, evaluate). A model whose files, prompts and decoding settings were
-/// already decoded in this workspace reuses those predictions (`PredictionMemo`).
+/// already decoded in this workspace reuses those predictions (`PredictionMemo`), unless the
+/// stage is forced.
 public struct EvaluateStageKind: StageKind {
     public init() {}
 
@@ -92,7 +93,7 @@ public struct EvaluateStageKind: StageKind {
                 throw StageFailure("\(stage): reading the model files of \(label) in \(folder): \(error)")
             }
             let predictions: [String], seconds: Double
-            let memoised = memo.load(memoKey)
+            let memoised = invocation.forced ? nil : memo.load(memoKey)
             if let entry = memoised {
                 (predictions, seconds) = (entry.predictions, entry.seconds)
                 invocation.notice("\(label): same weights, prompts and decoding settings as before: its predictions are reused")
