@@ -51,6 +51,10 @@ public struct DistillStageKind: StageKind {
     }
 
     public func run(_ invocation: StageInvocation) throws -> StageOutcome {
+        try Parallel.asConcurrentJob { try distill(invocation) }
+    }
+
+    private func distill(_ invocation: StageInvocation) throws -> StageOutcome {
         let stage = "stage '\(invocation.stage)' (key \(invocation.key.hex.prefix(12)))"
         let p = StageParameters(values: invocation.parameters)
         guard let modelFolder = invocation.outputs["model"], let shardFolder = invocation.inputs["data"]?.first,

@@ -2,6 +2,7 @@ import Foundation
 import SLMCore
 import SLMEval
 import SLMPipeline
+import SLMTensor
 
 /// `kind: evaluate`: models × one task. Each model (a train or distill stage's `model`
 /// folder) decodes the split's prompts greedily in batches; the predictions are scored with
@@ -56,6 +57,10 @@ public struct EvaluateStageKind: StageKind {
     }
 
     public func run(_ invocation: StageInvocation) throws -> StageOutcome {
+        try Parallel.asConcurrentJob { try evaluate(invocation) }
+    }
+
+    private func evaluate(_ invocation: StageInvocation) throws -> StageOutcome {
         let stage = "stage '\(invocation.stage)' (key \(invocation.key.hex.prefix(12)))"
         let p = StageParameters(values: invocation.parameters)
         guard let task = EvaluationTask(rawValue: p.string("task", "squad2")) else {

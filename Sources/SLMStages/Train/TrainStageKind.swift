@@ -78,6 +78,10 @@ public struct TrainStageKind: StageKind {
     }
 
     public func run(_ invocation: StageInvocation) throws -> StageOutcome {
+        try Parallel.asConcurrentJob { try train(invocation) }
+    }
+
+    private func train(_ invocation: StageInvocation) throws -> StageOutcome {
         let stage = "stage '\(invocation.stage)' (key \(invocation.key.hex.prefix(12)))"
         let p = StageParameters(values: invocation.parameters)
         guard let architecture = TrainArchitecture(rawValue: p.string("architecture", "")) else {

@@ -20,6 +20,17 @@ public enum Parallel {
         activeWorkers.store(min(max(1, count), WorkerPool.shared.helperCount + 1), ordering: .relaxed)
     }
 
+    /// Runs `body` as one of the process's engine jobs (a pipeline stage that trains or
+    /// decodes). While two or more run side by side, each runs its loops' chunks on its own
+    /// thread — the chunks are split as always, so results do not change — instead of one
+    /// taking the helpers and the other fighting them for the cores (on two cores: three
+    /// busy threads, and a loop waiting for a helper that lost its core).
+    public static func asConcurrentJob<T>(_ body: () throws -> T) rethrows -> T {
+        WorkerPool.concurrentJobs.add(1, ordering: .relaxed)
+        defer { WorkerPool.concurrentJobs.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
+
     /// Whether the current thread is running a chunk of a parallel loop (nested loops and
     /// products then run sequentially on it).
     public static var insideLoop: Bool { WorkerPool.isParticipant }

@@ -16,6 +16,9 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle helper spins before it sleeps.
     static let spinNanoseconds: UInt64 = 200_000
 
+    /// Engine jobs running side by side in this process (`Parallel.asConcurrentJob`).
+    static let concurrentJobs = Atomic<Int>(0)
+
     let helperCount: Int
     /// Bumped once per job; helpers run a job when they see a value they have not run.
     private let generation = Atomic<Int>(0)
@@ -42,9 +45,11 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs `body(chunk)` for every chunk in 0..<chunks, chunk 0 on the calling thread and the
     /// others on helpers, and returns when all have finished. `chunks` ≤ helperCount + 1.
+    /// With several engine jobs side by side, or while another caller has the helpers, the
+    /// calling thread runs every chunk itself: the same chunks, so the same results.
     func run(_ chunks: Int, _ body: (_ chunk: Int) -> Void) {
         precondition(chunks >= 1 && chunks <= helperCount + 1, "\(chunks) chunks for \(helperCount) helpers")
-        if chunks == 1 || !submission.try() {
+        if chunks == 1 || Self.concurrentJobs.load(ordering: .relaxed) > 1 || !submission.try() {
             for c in 0..<chunks { WorkerPool.asParticipant { body(c) } }
             return
         }
