@@ -97,6 +97,10 @@ import Testing
         let nucleus = ["generate", model, "--prompt", "cab", "--temperature", "1", "--top-p", "0.9", "--seed", "5", "--json"]
         let n1 = try CLI.run(nucleus, in: root), n2 = try CLI.run(nucleus, in: root)
         #expect(n1.status == 0 && n1.stdout == n2.stdout, "\(n1.stderr)")
+        let withStats = try CLI.run(["generate", model, "--prompt", "cab", "--max-new-tokens", "5", "--stats"], in: root)
+        #expect(withStats.stdout == streamed.stdout)
+        #expect(withStats.stderr.contains("3 input tokens, ") && withStats.stderr.contains("first token ")
+                && withStats.stderr.contains("peak memory "), "\(withStats.stderr)")
         let badP = try CLI.run(["generate", model, "--prompt", "cab", "--top-p", "1.5"], in: root)
         #expect(badP.status != 0 && badP.stderr.contains("--top-p must be in (0, 1]"))
 

@@ -55,6 +55,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print {\"ids\": [...], \"text\": ...} on stdout.")
     var json = false
 
+    @Flag(help: "Print the input length, first-token latency, decode rate and peak memory on stderr.")
+    var stats = false
+
     @OptionGroup var workspace: WorkspaceOptions
 
     func validate() throws {
@@ -108,8 +111,11 @@ struct GenerateCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         let output: [Int32]
+        let start = DispatchTime.now().uptimeNanoseconds
+        var firstTokenAt: UInt64 = 0
         do {
             output = try Generator(model: loaded).generate(prompts: [ids], options: options) { _, token in
+                if firstTokenAt == 0 { firstTokenAt = DispatchTime.now().uptimeNanoseconds }
                 guard !json else { return }
                 if let text = stream?.push(token) {
                     write(text)
@@ -123,6 +129,7 @@ struct GenerateCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        if stats { printStats(input: ids.count, output: output.count, start: start, firstTokenAt: firstTokenAt) }
         if !json {
             write((stream?.finish() ?? "") + "\n")
             return
@@ -132,5 +139,19 @@ struct GenerateCommand: ParsableCommand {
             var text: String?
         }
         try printJSON(Output(ids: output, text: tokenizer?.decode(output)))
+    }
+
+    /// llama.cpp-style timings: the first token covers the encoder and first decoder step
+    /// (Mu) or the prefill; the rate counts the tokens after it.
+    private func printStats(input: Int, output: Int, start: UInt64, firstTokenAt: UInt64) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        var line = "\(input) input tokens, \(output) generated"
+        if output > 0 {
+            line += String(format: "; first token %.1f ms", Double(firstTokenAt - start) / 1e6)
+        }
+        if output > 1 {
+            line += String(format: ", then %.1f tokens/s", Double(output - 1) / (Double(now - firstTokenAt) / 1e9))
+        }
+        printError(line + "; peak memory " + bytes(EngineBench.peakMemory()))
     }
 }
