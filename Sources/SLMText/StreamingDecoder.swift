@@ -1,16 +1,18 @@
 /// Turns ids arriving one at a time into text that can be printed at once, as
 /// transformers' `TextStreamer` does for a terminal.
 ///
-/// Each id re-decodes the whole output and yields what was added since the last yield. Text
-/// is held back while it ends in U+FFFD (a byte-level token that ends inside a multi-byte
-/// UTF-8 character: the next token completes it) or while it no longer extends what was
-/// printed (a decoder rule rewrote the end). Decoding everything again costs O(n) per id,
-/// which is noise next to a decoder step.
+/// Each id re-decodes the whole output and yields the Unicode scalars past those already
+/// yielded. Text is held back while it ends in U+FFFD (a byte token that ends inside a
+/// multi-byte UTF-8 character: the next token completes it). Printed text cannot be taken
+/// back, so when a decoder rule rewrites the end of the text (a byte-fallback run that turns
+/// out invalid becomes one U+FFFD per byte), the stream goes on from the same scalar count
+/// and may differ from the final decode there; nothing after it is lost. Re-decoding costs
+/// O(n) per id, which is noise next to a decoder step.
 public struct StreamingDecoder {
     public let tokenizer: Tokenizer
     public private(set) var ids: [Int32] = []
-    /// The text yielded so far.
-    public private(set) var printed = ""
+    /// How many Unicode scalars have been yielded.
+    public private(set) var printedScalars = 0
 
     public init(tokenizer: Tokenizer) {
         self.tokenizer = tokenizer
@@ -30,13 +32,12 @@ public struct StreamingDecoder {
         advance(to: tokenizer.decode(ids))
     }
 
-    /// Compared by Unicode scalars, not Characters: a combining mark extends the previous
-    /// character, and the terminal still needs the mark.
+    /// By Unicode scalars, not Characters: a combining mark extends the previous character,
+    /// and the terminal still needs the mark.
     private mutating func advance(to text: String) -> String {
-        guard text.unicodeScalars.starts(with: printed.unicodeScalars) else { return "" }
         var added = String.UnicodeScalarView()
-        added.append(contentsOf: text.unicodeScalars.dropFirst(printed.unicodeScalars.count))
-        printed = text
+        added.append(contentsOf: text.unicodeScalars.dropFirst(printedScalars))
+        printedScalars += added.count
         return String(added)
     }
 }

@@ -43,4 +43,19 @@ import Testing
         #expect(pieces.joined().isEmpty)
         #expect(rest == tokenizer.decode(Array(ids.dropLast())) && rest.hasSuffix("\u{FFFD}"))
     }
+
+    /// A byte-fallback run that becomes invalid is rewritten to one U+FFFD per byte: "é" was
+    /// already printed, so the stream cannot match the final decode there, but it goes on and
+    /// prints everything after it.
+    @Test func aRewrittenEndDoesNotStopTheStream() throws {
+        let json = #"{"version": "1.0", "model": {"type": "BPE", "byte_fallback": true, "#
+            + #""vocab": {"<0xC3>": 0, "<0xA9>": 1, "<0x80>": 2, "x": 3, "y": 4}, "merges": []}, "#
+            + #""decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Fuse"}]}}"#
+        let tokenizer = try Tokenizer.load(json: json)
+        #expect(tokenizer.decode([0, 1]) == "é")
+        #expect(tokenizer.decode([0, 1, 2, 3]) == "\u{FFFD}\u{FFFD}\u{FFFD}x")
+        let (pieces, rest) = Self.stream(tokenizer, [0, 1, 2, 3, 4])
+        #expect(pieces == ["", "é", "", "\u{FFFD}\u{FFFD}x", "y"])
+        #expect(rest.isEmpty)
+    }
 }
