@@ -137,6 +137,28 @@ import Testing
         #expect(try predictions("mu") == muPredictions)
     }
 
+    /// The memo key reads through symbolic links (as the model loader does) and refuses to
+    /// key an empty folder.
+    @Test func memoKeysFollowLinksAndNeedFiles() throws {
+        let sandbox = try StageSandbox()
+        let memo = PredictionMemo(workspace: sandbox.root, kindVersion: 1, sources: ["a", "b"], batchSize: 2, maxNewTokens: 3,
+                                  sourceLength: nil)
+        try sandbox.write("{}", to: "weights/v1.bin")
+        try sandbox.write("{\"changed\": 1}", to: "weights/v2.bin")
+        try sandbox.write("{}", to: "model/config.json")
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: sandbox.root + "/model/model.safetensors", withDestinationPath: sandbox.root + "/weights/v1.bin")
+        try fm.createSymbolicLink(atPath: sandbox.root + "/alias", withDestinationPath: sandbox.root + "/model")
+        let first = try memo.key(modelFolder: sandbox.root + "/model")
+        #expect(first != nil)
+        #expect(try memo.key(modelFolder: sandbox.root + "/alias") == first)
+        try fm.removeItem(atPath: sandbox.root + "/model/model.safetensors")
+        try fm.createSymbolicLink(atPath: sandbox.root + "/model/model.safetensors", withDestinationPath: sandbox.root + "/weights/v2.bin")
+        #expect(try memo.key(modelFolder: sandbox.root + "/model") != first, "the link's target changed")
+        try fm.createDirectory(atPath: sandbox.root + "/empty", withIntermediateDirectories: true)
+        #expect(try memo.key(modelFolder: sandbox.root + "/empty") == nil)
+    }
+
     @Test func aStageThatIsNotAModelProducerIsRefusedByName() throws {
         let sandbox = try StageSandbox()
         let report = try sandbox.run(Self.data + """

@@ -153,9 +153,10 @@ public struct CacheMaintenance {
             }
         }
         var removedMemo = (count: 0, bytes: Int64(0))
-        if memo {
-            removedMemo = Self.files(in: workspace.memoRoot)
-            try? FileManager.default.removeItem(atPath: workspace.memoRoot)
+        if memo, FileManager.default.fileExists(atPath: workspace.memoRoot) {
+            let found = Self.files(in: workspace.memoRoot)
+            try FileManager.default.removeItem(atPath: workspace.memoRoot)
+            removedMemo = found
         }
         AtomicFile.removeAbandonedTemporaries(in: workspace.temporaryRoot)
         return CollectReport(removedBlobs: removed, removedBytes: removedBytes, removedRunRecords: removedRecords, keptBlobs: kept,

@@ -9,7 +9,8 @@ import SLMCore
 ///     cache/memo/<kind>/<ab>/<sha256>.json
 ///
 /// Entries are written atomically and never change; an unreadable one is a miss. They are a
-/// cache of work, not of outputs: `cache gc` removes them all, which costs only recomputing.
+/// cache of work, not of outputs: `cache gc --memo` removes them all, which costs only
+/// recomputing.
 public struct StageMemo: Sendable {
     public let root: String
 

@@ -93,7 +93,7 @@ public struct EvaluateStageKind: StageKind {
                                   batchSize: batchSize, maxNewTokens: maxNewTokens, sourceLength: sourceLength)
         for folder in folders {
             let label = producerStage(folder)
-            let memoKey: Digest
+            let memoKey: Digest?
             do { memoKey = try memo.key(modelFolder: folder) } catch {
                 throw StageFailure("\(stage): reading the model files of \(label) in \(folder): \(error)")
             }

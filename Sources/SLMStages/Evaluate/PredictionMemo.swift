@@ -3,9 +3,11 @@ import SLMCore
 import SLMPipeline
 
 /// Evaluate's predictions per model, kept in the workspace's `StageMemo`: keyed by the model
-/// folder's files, the prompts and the decoding settings — everything greedy decoding reads —
-/// so a rerun caused by another model of the list (added, retrained) decodes only the models
-/// that changed. Scoring is cheap and always redone from the predictions.
+/// folder's files, the prompts, the decoding settings and the slmflow binary itself (the
+/// engine's numerics are code too: a new build decodes again rather than mix its
+/// predictions with an old build's in one table) — everything greedy decoding reads — so a
+/// rerun caused by another model of the list (added, retrained) decodes only the models that
+/// changed. Scoring is cheap and always redone from the predictions.
 struct PredictionMemo {
     struct Entry: Codable {
         var predictions: [String]
@@ -28,23 +30,36 @@ struct PredictionMemo {
         count = sources.count
     }
 
-    /// The key for a model folder: a digest of every regular file in it, by relative path.
-    func key(modelFolder folder: String) throws -> Digest {
+    /// The running executable's digest, once per process; nil where it cannot be read (then
+    /// nothing is memoised).
+    static let build: String? = try? SHA256.hashFile(atPath: "/proc/self/exe").digest.hex
+
+    /// The key for a model folder: a digest of every file in it (symbolic links followed, as
+    /// the loader follows them), by relative path; nil when there is nothing to key on.
+    func key(modelFolder folder: String) throws -> Digest? {
+        guard let build = Self.build else { return nil }
+        let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
         var files: [String: JSONValue] = [:]
-        let walker = FileManager.default.enumerator(atPath: folder)
+        let walker = FileManager.default.enumerator(atPath: root)
         while let name = walker?.nextObject() as? String {
-            guard (walker?.fileAttributes?[.type] as? FileAttributeType) == .typeRegular else { continue }
-            files[name] = .string(try SHA256.hashFile(atPath: folder + "/" + name).digest.hex)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue
+            else { continue }
+            files[name] = .string(try SHA256.hashFile(atPath: root + "/" + name).digest.hex)
         }
+        guard !files.isEmpty else { return nil }
         var dependencies = settings
         dependencies["model_files"] = .object(files)
+        dependencies["slmflow_build"] = .string(build)
         return StageMemo.key(dependencies)
     }
 
     /// The stored predictions, if any and whole (one per prompt).
-    func load(_ key: Digest) -> Entry? {
-        memo.load(key, as: Entry.self).flatMap { $0.predictions.count == count ? $0 : nil }
+    func load(_ key: Digest?) -> Entry? {
+        key.flatMap { memo.load($0, as: Entry.self) }.flatMap { $0.predictions.count == count ? $0 : nil }
     }
 
-    func store(_ key: Digest, _ entry: Entry) throws { try memo.store(key, entry) }
+    func store(_ key: Digest?, _ entry: Entry) throws {
+        if let key { try memo.store(key, entry) }
+    }
 }
