@@ -34,7 +34,7 @@ public struct AttentionConfig: Sendable, Hashable {
     /// Sliding window (HF's `sliding_window`, causal only): the query at key position
     /// p = i + Lk − Lq also needs j > p − window, so it sees at most `window` keys, itself
     /// included. nil: every earlier key.
-    public var window: Int?
+    public private(set) var window: Int?
 
     public init(queryHeads: Int, kvHeads: Int, headDim: Int, mapping: KVHeadMapping,
                 causal: Bool, dropout: Float = 0, window: Int? = nil) {
@@ -270,6 +270,7 @@ extension Attention {
         keyMask: UnsafePointer<UInt8>?, scratch: UnsafeMutablePointer<Float>,
         queryLength lq: Int, keyLength lk: Int, kvStride: Int, config: AttentionConfig
     ) {
+        precondition(!config.causal || lq <= lk, "causal attention with \(lq) queries over \(lk) keys: queries are the last keys")
         let H = config.queryHeads
         let blocks = (lq + queryBlock - 1) / queryBlock
         let tasks = H * blocks

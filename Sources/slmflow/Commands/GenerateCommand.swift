@@ -129,11 +129,9 @@ struct GenerateCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        if !json { write((stream?.finish() ?? "") + "\n") }
         if stats { printStats(input: ids.count, output: output.count, start: start, firstTokenAt: firstTokenAt) }
-        if !json {
-            write((stream?.finish() ?? "") + "\n")
-            return
-        }
+        if !json { return }
         struct Output: Encodable {
             var ids: [Int32]
             var text: String?

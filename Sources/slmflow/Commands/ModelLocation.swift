@@ -52,7 +52,7 @@ struct ModelLocation {
             guard imported.architecture != "unknown" else {
                 throw ValidationError("it carries no model config (a model_type, or the seed's MuConfig fields): give one with --config")
             }
-            try ModelExporter.export(imported, to: scratch, durable: false)
+            try ModelExporter.export(imported, to: scratch, durable: false) { printError("note: \($0)") }
             return (scratch, ModelFolder.hasTokenizer(scratch), scratch)
         } catch {
             try? FileManager.default.removeItem(atPath: scratch)
