@@ -28,20 +28,23 @@ import SLMTensor
         #expect(chunksSeen.allSatisfy { $0 >= 0 && $0 < Parallel.workers })
     }
 
-    /// Two engine jobs side by side: each runs every chunk of its loops on its own thread,
-    /// split exactly as it would be alone (so results are the same).
+    /// As many engine jobs side by side as cores (two stages on two cores): each runs every
+    /// chunk of its loops on its own thread, split exactly as it would be alone (so results
+    /// are the same).
     @Test func sideBySideJobsRunTheirOwnChunks() {
         let lock = NSLock()
         var threads = Set<UInt>(), workers = Set<Int>()
         let caller = UInt(bitPattern: Int(bitPattern: pthread_self()))
-        Parallel.asConcurrentJob {
-            Parallel.asConcurrentJob {
-                Parallel.forEach(64) { worker, _ in
-                    lock.lock()
-                    threads.insert(UInt(bitPattern: Int(bitPattern: pthread_self())))
-                    workers.insert(worker)
-                    lock.unlock()
-                }
+        func asJobs(_ n: Int, _ body: () -> Void) {
+            if n == 0 { return body() }
+            Parallel.asConcurrentJob { asJobs(n - 1, body) }
+        }
+        asJobs(Parallel.maxWorkers) {
+            Parallel.forEach(64) { worker, _ in
+                lock.lock()
+                threads.insert(UInt(bitPattern: Int(bitPattern: pthread_self())))
+                workers.insert(worker)
+                lock.unlock()
             }
         }
         #expect(threads == [caller])

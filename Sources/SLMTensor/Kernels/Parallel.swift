@@ -21,10 +21,11 @@ public enum Parallel {
     }
 
     /// Runs `body` as one of the process's engine jobs (a pipeline stage that trains or
-    /// decodes). While two or more run side by side, each runs its loops' chunks on its own
-    /// thread — the chunks are split as always, so results do not change — instead of one
-    /// taking the helpers and the other fighting them for the cores (on two cores: three
-    /// busy threads, and a loop waiting for a helper that lost its core).
+    /// decodes). While at least as many run side by side as there are cores, each runs its
+    /// loops' chunks on its own thread — the chunks are split as always, so results do not
+    /// change — instead of one taking the helpers and the others fighting them for the cores
+    /// (two stages on two cores: three busy threads, and a loop waiting for a helper that lost
+    /// its core). With more cores than jobs, one job still takes the helpers.
     public static func asConcurrentJob<T>(_ body: () throws -> T) rethrows -> T {
         WorkerPool.concurrentJobs.add(1, ordering: .relaxed)
         defer { WorkerPool.concurrentJobs.subtract(1, ordering: .relaxed) }

@@ -45,11 +45,13 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs `body(chunk)` for every chunk in 0..<chunks, chunk 0 on the calling thread and the
     /// others on helpers, and returns when all have finished. `chunks` ≤ helperCount + 1.
-    /// With several engine jobs side by side, or while another caller has the helpers, the
-    /// calling thread runs every chunk itself: the same chunks, so the same results.
+    /// With at least as many engine jobs side by side as cores, or while another caller has
+    /// the helpers, the calling thread runs every chunk itself: the same chunks, so the same
+    /// results. (Fewer jobs than cores: one of them takes the helpers, as before; sharing the
+    /// helpers out between jobs is not done yet.)
     func run(_ chunks: Int, _ body: (_ chunk: Int) -> Void) {
         precondition(chunks >= 1 && chunks <= helperCount + 1, "\(chunks) chunks for \(helperCount) helpers")
-        if chunks == 1 || Self.concurrentJobs.load(ordering: .relaxed) > 1 || !submission.try() {
+        if chunks == 1 || Self.concurrentJobs.load(ordering: .relaxed) > helperCount || !submission.try() {
             for c in 0..<chunks { WorkerPool.asParticipant { body(c) } }
             return
         }
