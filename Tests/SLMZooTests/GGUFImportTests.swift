@@ -24,6 +24,23 @@ import Testing
         ]
     }
 
+    /// Q4_K, Q5_K and Q6_K super-blocks against the `gguf` package's reference decoder
+    /// (scripts/golden/make_ggml_kquant_golden.py).
+    @Test func kQuantsDequantiseAsTheReference() throws {
+        struct Case: Decodable { var type: String; var ggml_type: UInt32; var bytes: [UInt8]; var values: [Float] }
+        struct File: Decodable { var cases: [Case] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("ggml-kquants.json")))
+        let cases = try JSONDecoder().decode(File.self, from: data).cases
+        #expect(cases.map(\.type) == ["Q4_K", "Q5_K", "Q6_K"])
+        for c in cases {
+            let type = try #require(GGMLType(rawValue: c.ggml_type))
+            #expect(type.name == c.type && c.bytes.count == 2 * type.block.bytes)
+            let values = GGMLDequantizer.floats(c.bytes, type: type, count: c.values.count)
+            let worst = zip(values, c.values).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst <= 1e-6 * (c.values.map(abs).max() ?? 1), "\(c.type): \(worst)")
+        }
+    }
+
     @Test func quantisedBlocksDequantiseToTheirValues() throws {
         for (type, bytes, expected) in Self.quantisedBlocks() {
             #expect(GGMLDequantizer.floats(bytes, type: type, count: 32) == expected, "\(type.name)")

@@ -3,7 +3,8 @@ import SLMTensor
 /// Conversion of ggml tensor data to fp32. Quantised formats hold blocks of 32 values:
 /// Q8_0 = fp16 scale d, 32 × int8 q → q·d; Q4_0 = d, 16 bytes of nibbles → (q − 8)·d;
 /// Q4_1 = d, fp16 minimum m, 16 bytes of nibbles → q·d + m. In a Q4 block the low nibbles
-/// hold values 0–15 and the high nibbles values 16–31.
+/// hold values 0–15 and the high nibbles values 16–31. The k-quants (`KQuants`, llama.cpp's
+/// ggml-quants.c) hold super-blocks of 256.
 public enum GGMLDequantizer {
     public static func floats(_ raw: [UInt8], type: GGMLType, count: Int) -> [Float] {
         var out = [Float](repeating: 0, count: count)
@@ -42,13 +43,24 @@ public enum GGMLDequantizer {
                             target[block * 32 + j + 16] = Float(q >> 4) * d + m
                         }
                     }
+                case .q4_K, .q5_K, .q6_K:
+                    let bytes = type.block.bytes
+                    for block in 0..<count / 256 {
+                        let b = (base + block * bytes).assumingMemoryBound(to: UInt8.self)
+                        let y = target + block * 256
+                        switch type {
+                        case .q4_K: KQuants.q4K(b, y)
+                        case .q5_K: KQuants.q5K(b, y)
+                        default: KQuants.q6K(b, y)
+                        }
+                    }
                 }
             }
         }
         return out
     }
 
-    private static func half(_ pointer: UnsafeRawPointer) -> Float {
+    static func half(_ pointer: UnsafeRawPointer) -> Float {
         HalfPrecision.floatFromFloat16(bits: UInt16(littleEndian: pointer.loadUnaligned(as: UInt16.self)))
     }
 

@@ -28,9 +28,10 @@ public indirect enum GGUFValue: Sendable, Equatable {
     public var stringArray: [String]? { arrayValue?.compactMap(\.stringValue) }
 }
 
-/// The ggml element types this reader knows. Quantised types come in blocks of 32 elements.
+/// The ggml element types this reader knows. The simple quantised types come in blocks of
+/// 32 elements, the k-quants (what Q4_K_M and Q5_K_M files are made of) in super-blocks of 256.
 public enum GGMLType: UInt32, Sendable, CaseIterable {
-    case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8, bf16 = 30
+    case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q8_0 = 8, q4_K = 12, q5_K = 13, q6_K = 14, bf16 = 30
 
     public var name: String {
         switch self {
@@ -39,6 +40,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .q4_0: "Q4_0"
         case .q4_1: "Q4_1"
         case .q8_0: "Q8_0"
+        case .q4_K: "Q4_K"
+        case .q5_K: "Q5_K"
+        case .q6_K: "Q6_K"
         case .bf16: "BF16"
         }
     }
@@ -51,6 +55,9 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         case .q4_0: (32, 18)
         case .q4_1: (32, 20)
         case .q8_0: (32, 34)
+        case .q4_K: (256, 144)
+        case .q5_K: (256, 176)
+        case .q6_K: (256, 210)
         }
     }
 }

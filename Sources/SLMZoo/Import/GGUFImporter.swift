@@ -46,7 +46,7 @@ enum GGUFImporter {
         case .f32: (dtype, bytes) = (.float32, file.rawBytes(info))
         case .f16: (dtype, bytes) = (.float16, file.rawBytes(info))
         case .bf16: (dtype, bytes) = (.bfloat16, file.rawBytes(info))
-        case .q8_0, .q4_0, .q4_1: (dtype, bytes) = (.float32, file.floats(info).withUnsafeBytes { Array($0) })
+        case .q8_0, .q4_0, .q4_1, .q4_K, .q5_K, .q6_K: (dtype, bytes) = (.float32, file.floats(info).withUnsafeBytes { Array($0) })
         }
         if let heads = unpermuteHeads {
             let shape = info.shape
