@@ -133,7 +133,6 @@ public struct LlamaConfig: Codable, Sendable, Hashable {
     }
 
     public var kvHeads: Int { numKeyValueHeads ?? numAttentionHeads }
-
     public var headDim: Int { headDimension ?? hiddenSize / max(numAttentionHeads, 1) }
     public var isFused: Bool { modelType == "phi3" }
 
@@ -308,4 +307,3 @@ public final class LlamaModel: ParameterContainer {
         return fp.tape.crossEntropy(logits: try logits(ids: ids, batch: batch, fp), targets: labels, ignoreIndex: ignoreIndex)
     }
 }
-

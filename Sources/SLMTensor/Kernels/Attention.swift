@@ -64,20 +64,25 @@ public struct AttentionConfig: Sendable, Hashable {
 /// probs [B, H, Lq, Lk], keyMask [B·Lk] (1 = real key, 0 = padding).
 ///
 /// Semantics (Mu): S = Q Kᵀ; masked keys (padding, j > i + Lk − Lq when causal, or outside a
-/// sliding window) get a huge negative; S / √hd; softmax over j; dropout; O = P V. Masked entries get probability
-/// exactly 0. A row with no allowed key gets the uniform distribution over all keys, as
+/// sliding window) get a huge negative; S / √hd; softmax over j; dropout; O = P V. Masked
+/// entries get probability exactly 0. A row with no allowed key gets the uniform distribution over all keys, as
 /// Mu-text's finite `finfo.min` fill gives (Mu-v2's −∞ would give NaN), and no gradient
 /// to Q or K, as `masked_fill` blocks it.
 public enum Attention {
-    /// Whether (batch b, query i) may attend key j. Key j is visible when
-    /// i + causalOffset − lookback ≤ j ≤ i + causalOffset, with causalOffset = Lk − Lq when
-    /// causal and Lk (everything visible) otherwise.
+    /// The keys query i may see before padding: i + causalOffset − lookback ≤ j ≤
+    /// i + causalOffset within 0..<Lk, with causalOffset = Lk − Lq when causal and Lk
+    /// (everything visible) otherwise. The one place the causal and window rules live.
     @inline(__always)
-    static func allowed(_ keyMask: UnsafePointer<UInt8>?, b: Int, i: Int, j: Int, keyLength: Int, causalOffset: Int,
-                        lookback: Int) -> Bool {
-        if j > i + causalOffset || j < i + causalOffset - lookback { return false }
-        if let keyMask, keyMask[b * keyLength + j] == 0 { return false }
-        return true
+    static func visibleKeys(row i: Int, keyLength lk: Int, causalOffset: Int, lookback: Int) -> Range<Int> {
+        let lo = max(0, i + causalOffset - lookback), hi = min(lk, i + causalOffset + 1)
+        return lo..<max(lo, hi)
+    }
+
+    /// Whether some key of `keys` is not padding (`keyMask` of this sequence, 0 = padding).
+    @inline(__always)
+    static func anyReal(_ keyMask: UnsafePointer<UInt8>?, in keys: Range<Int>) -> Bool {
+        guard let keyMask else { return !keys.isEmpty }
+        return keys.contains { keyMask[$0] != 0 }
     }
 
     /// `dropoutMask` ([B, H, Lq, Lk], values 0 or 1/(1−p)) is applied when non-nil.
@@ -110,9 +115,11 @@ public enum Attention {
                 // scores are equal and the row comes out uniform.
                 for i in 0..<lq {
                     let row = pp + i * lk
-                    for j in 0..<lk where !allowed(keyMask, b: b, i: i, j: j, keyLength: lk,
-                                                   causalOffset: causalOffset, lookback: config.lookback) {
-                        row[j] = -.greatestFiniteMagnitude
+                    let seen = visibleKeys(row: i, keyLength: lk, causalOffset: causalOffset, lookback: config.lookback)
+                    for j in 0..<seen.lowerBound { row[j] = -.greatestFiniteMagnitude }
+                    for j in seen.upperBound..<lk { row[j] = -.greatestFiniteMagnitude }
+                    if let keyMask {
+                        for j in seen where keyMask[b * lk + j] == 0 { row[j] = -.greatestFiniteMagnitude }
                     }
                 }
                 Softmax.forward(pp, pp, rows: lq, cols: lk)
@@ -172,13 +179,8 @@ public enum Attention {
                 if let dropoutMask { Elementwise.mul(ds, ds, dropoutMask + block, count: lq * lk) }
                 for i in 0..<lq {
                     let pr = pp + i * lk, dr = ds + i * lk
-                    var anyAllowed = false
-                    for j in 0..<lk where allowed(keyMask, b: b, i: i, j: j, keyLength: lk,
-                                                  causalOffset: causalOffset, lookback: config.lookback) {
-                        anyAllowed = true
-                        break
-                    }
-                    if !anyAllowed {
+                    let seen = visibleKeys(row: i, keyLength: lk, causalOffset: causalOffset, lookback: config.lookback)
+                    if !anyReal(keyMask.map { $0 + b * lk }, in: seen) {
                         dr.update(repeating: 0, count: lk)
                         continue
                     }
@@ -309,13 +311,14 @@ extension Attention {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd
         let causalOffset = config.causal ? lk - lq : lk
-        let lookback = config.lookback
         let i0 = block * queryBlock
         let rows = min(queryBlock, lq - i0)
-        // Keys [first, end) that some row of this block may see (all of them unless causal;
-        // with a sliding window, only the last rows' windows' union).
-        let end = config.causal ? min(lk, i0 + rows + causalOffset) : lk
-        let first = config.causal ? min(max(0, i0 + causalOffset - lookback), end) : 0
+        func seen(_ r: Int) -> Range<Int> {
+            visibleKeys(row: i0 + r, keyLength: lk, causalOffset: causalOffset, lookback: config.lookback)
+        }
+        // Keys [first, end) that some row of this block may see: from the first row's window
+        // start to the last row's end (windows only move forward with the row).
+        let first = seen(0).lowerBound, end = seen(rows - 1).upperBound
         let visible = end - first
         let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
         let qp = q + i0 * qWidth + h * hd
@@ -326,9 +329,7 @@ extension Attention {
         for r in 0..<rows {
             let row = scratch + r * visible
             // Row r sees keys [lo, hi): columns [lo − first, hi − first) of S.
-            let p = i0 + r + causalOffset
-            let hi = config.causal ? min(end, p + 1) : end
-            let lo = config.causal ? min(max(first, p - lookback), hi) : first
+            let (lo, hi) = (seen(r).lowerBound, seen(r).upperBound)
             var any = hi > lo
             for j in 0..<(lo - first) { row[j] = -.greatestFiniteMagnitude }
             if let keyMask {
@@ -349,19 +350,10 @@ extension Attention {
             for r in 0..<rows { Elementwise.scale(ob + r * qWidth, ob + r * qWidth, by: 1 / sums[r], count: hd) }
         }
         if visible < lk {
-            for r in 0..<rows where !anyAllowed(keyMask, row: i0 + r, keyLength: lk, causalOffset: causalOffset,
-                                                lookback: lookback) {
+            for r in 0..<rows where !anyReal(keyMask, in: seen(r)) {
                 uniformOverAll(out: out + (i0 + r) * qWidth + h * hd, v: v + g * hd, keyLength: lk, kvStride: kvStride, hd: hd)
             }
         }
-    }
-
-    private static func anyAllowed(_ keyMask: UnsafePointer<UInt8>?, row i: Int, keyLength lk: Int, causalOffset: Int,
-                                   lookback: Int) -> Bool {
-        let lo = max(0, i + causalOffset - lookback), hi = min(lk, i + causalOffset + 1)
-        guard let keyMask else { return hi > lo }
-        for j in lo..<max(lo, hi) where keyMask[j] != 0 { return true }
-        return false
     }
 
     /// out [hd] = mean over all keys of V.

@@ -17,7 +17,7 @@ public enum Parallel {
 
     /// Uses `count` threads (1 … the machine's cores) from now on; benchmarks compare counts.
     public static func setWorkers(_ count: Int) {
-        activeWorkers.store(min(max(1, count), WorkerPool.shared.helperCount + 1), ordering: .relaxed)
+        activeWorkers.store(min(max(1, count), maxWorkers), ordering: .relaxed)
     }
 
     /// Runs `body` as one of the process's engine jobs (a pipeline stage that trains or
