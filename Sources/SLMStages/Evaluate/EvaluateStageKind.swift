@@ -151,6 +151,7 @@ public struct EvaluateStageKind: StageKind {
             metrics[label] = .object(modelMetrics)
             log.write("\(label): " + scores.map { String(format: "%@ %.4f", $0.metric, $0.value) }.joined(separator: ", "))
         }
+        memo.saveHashes()
         do {
             try AtomicFile.write(Data(table.markdown().utf8), to: tableFolder + "/comparison.md")
             try AtomicFile.write(try JSONFiles.encode(table.json), to: tableFolder + "/comparison.json")

@@ -16,11 +16,14 @@ struct PredictionMemo {
     }
 
     let memo: StageMemo
+    let artifacts: ArtifactStore
     let settings: [String: JSONValue]
     let count: Int
 
     init(workspace: String, kindVersion: Int, sources: [String], batchSize: Int, maxNewTokens: Int, sourceLength: Int?) {
-        memo = StageMemo(workspace: Workspace(root: workspace), kind: "evaluate")
+        let workspace = Workspace(root: workspace)
+        memo = StageMemo(workspace: workspace, kind: "evaluate")
+        artifacts = ArtifactStore(blobs: workspace.blobs, statCache: StatCache(path: workspace.statCachePath))
         settings = [
             "what": "evaluate predictions", "kind_version": .int(Int64(kindVersion)),
             "prompts": .string(SHA256.hash(JSONValue.array(sources.map(JSONValue.string)).canonicalText).hex),
@@ -30,29 +33,20 @@ struct PredictionMemo {
         count = sources.count
     }
 
-    /// The running executable's digest, once per process; nil where it cannot be read (then
-    /// nothing is memoised).
-    static let build: String? = try? SHA256.hashFile(atPath: "/proc/self/exe").digest.hex
-
-    /// The key for a model folder: a digest of every file in it (symbolic links followed, as
-    /// the loader follows them), by relative path; nil when there is nothing to key on.
+    /// The key for a model folder: its tree digest (every file, links followed, as the loader
+    /// follows them; through the workspace's stat cache, so unchanged weights are not read
+    /// again) and the running executable's; nil when the folder holds no file.
     func key(modelFolder folder: String) throws -> Digest? {
-        guard let build = Self.build else { return nil }
-        let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
-        var files: [String: JSONValue] = [:]
-        let walker = FileManager.default.enumerator(atPath: root)
-        while let name = walker?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue
-            else { continue }
-            files[name] = .string(try SHA256.hashFile(atPath: root + "/" + name).digest.hex)
-        }
-        guard !files.isEmpty else { return nil }
+        let files = try artifacts.tree(of: folder)
+        guard !files.entries.isEmpty else { return nil }
         var dependencies = settings
-        dependencies["model_files"] = .object(files)
-        dependencies["slmflow_build"] = .string(build)
+        dependencies["model_files"] = .string(files.digest.hex)
+        dependencies["slmflow_build"] = .string(try artifacts.statCache.digest(ofFile: "/proc/self/exe").digest.hex)
         return StageMemo.key(dependencies)
     }
+
+    /// Keeps the file hashes `key` made in the workspace's stat cache for later runs.
+    func saveHashes() { artifacts.statCache.save() }
 
     /// The stored predictions, if any and whole (one per prompt).
     func load(_ key: Digest?) -> Entry? {
