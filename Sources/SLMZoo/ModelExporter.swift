@@ -19,20 +19,9 @@ public enum ModelExporter {
         let weights = folder + "/model.safetensors"
         try writeSafetensors(manifest, from: zoo, to: weights)
         guard format == .hf else { return [weights] }
-        var written = [weights]
-        let configPath = folder + "/config.json"
-        try AtomicFile.write(try JSONFiles.encode(manifest.config), to: configPath)
-        written.append(configPath)
-        do {
-            if let bytes = try tokenizerJSON(manifest, from: zoo) {
-                let path = folder + "/tokenizer.json"
-                try AtomicFile.write(bytes, to: path)
-                written.append(path)
-            }
-        } catch let error as TokenizerError {
-            note?("no tokenizer.json written: \(error.message)")
-        }
-        return written
+        return [weights] + (try writeConfigAndTokenizer(manifest.config, to: folder, note: note) {
+            try tokenizerJSON(manifest, from: zoo)
+        })
     }
 
     /// Writes a model read from a checkpoint (`ModelImporter.open`) as a Hugging Face folder
@@ -47,32 +36,34 @@ public enum ModelExporter {
         var loaded: [String: [UInt8]] = [:]
         var sources: [TensorSource] = []
         for name in model.tensorNames {
-            let tensor = try model.loadTensor(name)
-            let expected = tensor.shape.reduce(1, *) * tensor.dtype.byteSize
-            guard tensor.bytes.count == expected else {
-                throw ZooError.invalidInput(path: model.source.location, "tensor '\(name)' of shape \(tensor.shape) "
-                                            + "\(tensor.dtype.rawValue) has \(tensor.bytes.count) bytes, expected \(expected)")
-            }
+            let tensor = try model.checkedTensor(name)
             loaded[name] = tensor.bytes
-            sources.append(TensorSource(name: name, dtype: tensor.dtype.rawValue, shape: tensor.shape, bytes: expected) {
+            sources.append(TensorSource(name: name, dtype: tensor.dtype.rawValue, shape: tensor.shape, bytes: tensor.bytes.count) {
                 loaded.removeValue(forKey: name) ?? []
             })
         }
         try writeSafetensors(sources, metadata: ["format": "pt", "slmflow_source": .string(model.source.location)],
                              to: weights, durable: durable)
+        return [weights] + (try writeConfigAndTokenizer(model.config, to: folder, note: note) {
+            try model.tokenizer.map { try tokenizerJSON(format: $0.format, bytes: $0.bytes, source: model.source.location) }
+        })
+    }
+
+    /// config.json, then tokenizer.json when the model has one that can be written (a
+    /// TokenizerError goes to `note`: the folder is still usable with token ids).
+    private static func writeConfigAndTokenizer(_ config: JSONValue, to folder: String, note: ((String) -> Void)?,
+                                                tokenizer: () throws -> [UInt8]?) throws -> [String] {
         let configPath = folder + "/config.json"
-        try AtomicFile.write(try JSONFiles.encode(model.config), to: configPath)
-        var written = [weights, configPath]
-        if let (format, bytes) = model.tokenizer {
-            do {
-                let path = folder + "/tokenizer.json"
-                try AtomicFile.write(try tokenizerJSON(format: format, bytes: bytes, source: model.source.location), to: path)
-                written.append(path)
-            } catch let error as TokenizerError {
-                note?("no tokenizer.json written: \(error.message)")
-            }
+        try AtomicFile.write(try JSONFiles.encode(config), to: configPath)
+        do {
+            guard let bytes = try tokenizer() else { return [configPath] }
+            let path = folder + "/tokenizer.json"
+            try AtomicFile.write(bytes, to: path)
+            return [configPath, path]
+        } catch let error as TokenizerError {
+            note?("no tokenizer.json written: \(error.message)")
+            return [configPath]
         }
-        return written
     }
 
     /// The model's tokenizer as tokenizer.json bytes: stored ones as they are, GGUF metadata

@@ -33,6 +33,19 @@ public struct ImportedModel {
     public var suggestedName: String
 }
 
+extension ImportedModel {
+    /// `loadTensor`, with its byte count checked against its shape and dtype.
+    func checkedTensor(_ name: String) throws -> ImportedTensor {
+        let tensor = try loadTensor(name)
+        let expected = tensor.shape.reduce(1, *) * tensor.dtype.byteSize
+        guard tensor.bytes.count == expected else {
+            throw ZooError.invalidInput(path: source.location, "tensor '\(name)' of shape \(tensor.shape) "
+                                        + "\(tensor.dtype.rawValue) has \(tensor.bytes.count) bytes, expected \(expected)")
+        }
+        return tensor
+    }
+}
+
 /// What a caller adds to a model besides its content.
 public struct ModelAnnotations: Sendable {
     public var lineage: [ModelManifest.LineageEdge] = []
@@ -50,11 +63,7 @@ extension ZooStore {
             var entries: [ModelManifest.TensorEntry] = []
             var parameters = 0
             for (index, name) in model.tensorNames.enumerated() {
-                let tensor = try model.loadTensor(name)
-                let expected = tensor.shape.reduce(1, *) * tensor.dtype.byteSize
-                guard tensor.bytes.count == expected else {
-                    throw ZooError.invalidInput(path: model.source.location, "tensor '\(name)' of shape \(tensor.shape) \(tensor.dtype.rawValue) has \(tensor.bytes.count) bytes, expected \(expected)")
-                }
+                let tensor = try model.checkedTensor(name)
                 let digest = try blobs.store(tensor.bytes, elementWidth: tensor.dtype.byteSize)
                 if tensor.tiedTo == nil { parameters += tensor.shape.reduce(1, *) }
                 entries.append(.init(name: name, dtype: tensor.dtype.rawValue, shape: tensor.shape, digest: digest,
