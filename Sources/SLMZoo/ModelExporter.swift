@@ -12,12 +12,13 @@ public enum ModelExporter {
     public enum Format: String, CaseIterable, Sendable { case safetensors, hf }
 
     /// Returns the paths written. `note` hears why a tokenizer the model has was not written.
+    /// `durable: false` skips fsync for a scratch folder that the process removes.
     @discardableResult
     public static func export(_ manifest: ModelManifest, from zoo: ZooStore, format: Format, to folder: String,
-                              note: ((String) -> Void)? = nil) throws -> [String] {
+                              durable: Bool = true, note: ((String) -> Void)? = nil) throws -> [String] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let weights = folder + "/model.safetensors"
-        try writeSafetensors(manifest, from: zoo, to: weights)
+        try writeSafetensors(manifest, from: zoo, to: weights, durable: durable)
         guard format == .hf else { return [weights] }
         return [weights] + (try writeConfigAndTokenizer(manifest.config, to: folder, note: note) {
             try tokenizerJSON(manifest, from: zoo)
@@ -26,8 +27,7 @@ public enum ModelExporter {
 
     /// Writes a model read from a checkpoint (`ModelImporter.open`) as a Hugging Face folder
     /// directly, without the zoo's compressed store: what `slmflow generate FILE` loads. The
-    /// tensors are read once, held until the header is known, then streamed out. `durable:
-    /// false` skips fsync for a scratch folder that the process removes.
+    /// tensors are read once, held until the header is known, then streamed out.
     @discardableResult
     public static func export(_ model: ImportedModel, to folder: String, durable: Bool = true,
                               note: ((String) -> Void)? = nil) throws -> [String] {
@@ -85,7 +85,8 @@ public enum ModelExporter {
     }
 
     /// A safetensors file in the stored dtypes, tensors in name order, metadata naming the model.
-    public static func writeSafetensors(_ manifest: ModelManifest, from zoo: ZooStore, to path: String) throws {
+    public static func writeSafetensors(_ manifest: ModelManifest, from zoo: ZooStore, to path: String,
+                                        durable: Bool = true) throws {
         let sources = manifest.tensors.map { tensor in
             TensorSource(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, bytes: tensor.bytes) {
                 let data = try zoo.blobs.read(tensor.digest)
@@ -97,7 +98,7 @@ public enum ModelExporter {
             }
         }
         try writeSafetensors(sources, metadata: ["format": "pt", "slmflow_model": .string(manifest.reference),
-                                                 "slmflow_digest": .string(manifest.digest.hex)], to: path)
+                                                 "slmflow_digest": .string(manifest.digest.hex)], to: path, durable: durable)
     }
 
     /// One tensor of a file being written: its header fields, and its bytes when their turn comes.

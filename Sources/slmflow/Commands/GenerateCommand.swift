@@ -81,8 +81,8 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let location = try ModelLocation(model, workspace: workspace, config: config)
         defer { location.close() }
-        // The folder's tokenizer.json, or the zoo model's tokenizer blob (tokenizer.json or GGUF metadata).
-        let tokenizer = location.hasTokenizer ? try loadTokenizer(model, workspace: workspace) : nil
+        // The folder's tokenizer.json (written there for a zoo model or a GGUF file).
+        let tokenizer = location.hasTokenizer ? try loadTokenizer(location.folder) : nil
         let ids: [Int32]
         if let prompt {
             guard let tokenizer else {

@@ -11,8 +11,9 @@ import SLMZoo
 /// is not a zoo name stays a folder path, so its errors are the folder's ("no config.json").
 struct ModelLocation {
     let folder: String
-    /// Whether the model carries a tokenizer (tokenizer.json, or a zoo tokenizer blob).
-    let hasTokenizer: Bool
+    /// Whether `folder` holds a tokenizer.json (a zoo model's or a GGUF's tokenizer is written
+    /// there when it can be).
+    var hasTokenizer: Bool { ModelFolder.hasTokenizer(folder) }
     private let temporary: String?
 
     /// - Parameter config: a config.json for a checkpoint file that carries none.
@@ -20,12 +21,13 @@ struct ModelLocation {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory)
         if exists && !isDirectory.boolValue {
-            (folder, hasTokenizer, temporary) = try Self.checkpoint(text, config: config)
+            folder = try Self.checkpoint(text, config: config)
+            temporary = folder
             return
         }
         if config != nil { throw ValidationError("--config is for a checkpoint file; '\(text)' is not one") }
         guard !(exists && isDirectory.boolValue), (try? ModelReference.parse(text)) != nil else {
-            (folder, hasTokenizer, temporary) = (text, ModelFolder.hasTokenizer(text), nil)
+            (folder, temporary) = (text, nil)
             return
         }
         let zoo = workspace.zoo
@@ -35,17 +37,17 @@ struct ModelLocation {
         }
         let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
         do {
-            try ModelExporter.export(manifest, from: zoo, format: .hf, to: scratch)
+            try ModelExporter.export(manifest, from: zoo, format: .hf, to: scratch, durable: false) { printError("note: \($0)") }
         } catch {
             try? FileManager.default.removeItem(atPath: scratch)
             throw ValidationError("writing the zoo model \(manifest.reference) out to \(scratch): \(error)")
         }
-        (folder, hasTokenizer, temporary) = (scratch, manifest.tokenizer != nil, scratch)
+        (folder, temporary) = (scratch, scratch)
     }
 
     /// Reads a checkpoint file with the zoo's importers (their checks, tied tensors, GGUF
     /// tokenizers) and writes it out as a folder, uncompressed.
-    private static func checkpoint(_ path: String, config: String?) throws -> (String, Bool, String) {
+    private static func checkpoint(_ path: String, config: String?) throws -> String {
         let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
         do {
             let imported = try ModelImporter.open(path, configPath: config)
@@ -53,7 +55,7 @@ struct ModelLocation {
                 throw ValidationError("it carries no model config (a model_type, or the seed's MuConfig fields): give one with --config")
             }
             try ModelExporter.export(imported, to: scratch, durable: false) { printError("note: \($0)") }
-            return (scratch, ModelFolder.hasTokenizer(scratch), scratch)
+            return scratch
         } catch {
             try? FileManager.default.removeItem(atPath: scratch)
             throw ValidationError("reading the checkpoint \(path): \(error)")
