@@ -125,7 +125,6 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         return SHA256.hash(content.canonicalText)
     }
 
-
     /// Checks what a hand-edited or damaged manifest could get wrong.
     func validate(path: String) throws {
         guard schemaVersion <= Self.currentSchemaVersion else {

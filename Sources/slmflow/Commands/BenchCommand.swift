@@ -61,15 +61,11 @@ extension BenchCommand {
         @Option var target = 32
         @Option(help: "Timed optimizer steps (median reported).") var steps = 5
         @Option(help: "Dropout during training (the seed trains with 0.1).") var dropout: Float = 0.1
-        @Option(help: "Engine threads (1 … the machine's cores; OpenBLAS itself runs single-threaded).") var threads = 2
+        @OptionGroup var engine: EngineThreads
         @Flag(help: "Print JSON.") var json = false
 
-        func validate() throws {
-            if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        }
-
         func run() throws {
-            Parallel.setWorkers(threads)
+            engine.apply()
             let r = try EngineBench.train(batch: batch, source: source, target: target, steps: steps, dropout: dropout)
             if json { return try printJSON(r) }
             print("machine: \(r.machine); threads \(r.threads); sgemm peak \(String(format: "%.0f", r.sgemmPeakGflops)) GFLOP/s")
@@ -88,15 +84,11 @@ extension BenchCommand {
         @Option(name: .customLong("new-tokens"), help: "Decoded tokens after the first.") var newTokens = 64
         @Option(help: "Timed repetitions (median reported).") var repetitions = 5
         @Flag(name: .customLong("large"), help: "Also the 330M Mu (parameter count, memory, decode rate).") var large = false
-        @Option(help: "Engine threads (1 … the machine's cores; OpenBLAS itself runs single-threaded).") var threads = 2
+        @OptionGroup var engine: EngineThreads
         @Flag(help: "Print JSON.") var json = false
 
-        func validate() throws {
-            if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        }
-
         func run() throws {
-            Parallel.setWorkers(threads)
+            engine.apply()
             let list = try lengths.split(separator: ",").map { s -> Int in
                 guard let n = Int(s.trimmingCharacters(in: .whitespaces)), n > 0 else { throw ValidationError("bad length '\(s)'") }
                 return n
@@ -113,3 +105,14 @@ extension BenchCommand {
 }
 
 func milliseconds(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+
+/// `--threads` of the engine benchmarks: how many engine workers to time with.
+struct EngineThreads: ParsableArguments {
+    @Option(help: "Engine threads (1 … the machine's cores; OpenBLAS itself runs single-threaded).") var threads = 2
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func apply() { Parallel.setWorkers(threads) }
+}
