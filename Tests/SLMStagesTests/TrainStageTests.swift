@@ -111,9 +111,9 @@ import Testing
         #expect(status["base"] == .cached, "\(second.stages.map { ($0.name, $0.status) })")
     }
 
-    /// Two train stages side by side in one process share the engine's worker pool (one of
-    /// them runs its chunks itself while the other holds it): the weights are the same, bit for
-    /// bit, as when the stages run one after the other.
+    /// Two train stages side by side in one process share the engine's worker pool (on two
+    /// cores each runs its chunks on its own thread; with more, one holds the helpers): the
+    /// weights are the same, bit for bit, as when the stages run one after the other.
     @Test func stagesSideBySideTrainTheSameWeightsAsOneAtATime() throws {
         let extra = SharedStages.decoderShards + """
               lm:
