@@ -39,7 +39,14 @@ extension TrainStageKind {
         }
         let settings = TrainSettings(p)
         let batch = settings.batchSize, microBatches = Double(settings.steps * p.int("accumulation", 1))
-        let (source, target) = data.lengths(batch: batch)
+        var (source, target) = data.lengths(batch: batch)
+        let objective = TrainObjective(rawValue: p.string("objective", "")) ?? .natural(for: architecture)
+        if objective == .prefixLM {
+            // One cut per batch, at half of each row on average: the longest row's ids split
+            // between the encoder and the decoder (which also reads its start id).
+            let whole = source + target
+            (source, target) = (max(1, whole / 2), whole - whole / 2 + 1)
+        }
         let forward = shape.forwardFlops(batch: batch, source: source, target: target)
         let evaluations = settings.evalInterval > 0 ? (settings.steps - 1) / settings.evalInterval + 1 : 1
         let flops = 3 * forward * microBatches + Double(evaluations * settings.evalBatches) * forward

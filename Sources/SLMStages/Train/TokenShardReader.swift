@@ -138,6 +138,35 @@ struct TokenBatch {
         return batch
     }
 
+    /// Prefix-LM rows for an encoder–decoder from decoder-only sequences (each at least two
+    /// ids long): every row is cut at `fraction` of its length (`prefixCut`), the encoder
+    /// reads the ids before the cut and the decoder writes the rest from `start`. One fraction
+    /// for the whole batch keeps its encoder and decoder halves padded to about one sequence's
+    /// length together, where a cut per row would pad each half to nearly the longest row.
+    static func prefixLM(_ split: TokenShards.Split, rows: [Int], fraction: Double, pad: Int32, start: Int32) -> TokenBatch {
+        var halves = TokenShards.Split()
+        for row in rows {
+            let sequence = split.sequences[row]
+            let cut = prefixCut(length: sequence.count, fraction: fraction)
+            halves.sources.append(Array(sequence[..<cut]))
+            halves.targets.append(Array(sequence[cut...]))
+        }
+        return encoderDecoder(halves, rows: Array(halves.sources.indices), pad: pad, start: start)
+    }
+
+    /// The k-th of a fixed sequence of fractions spread evenly over [0, 1) (the golden-ratio
+    /// sequence from ½): the cuts of validation batches, the same on every evaluation.
+    static func spreadFraction(_ k: Int) -> Double {
+        (0.5 + Double(k) * 0.618_033_988_749_894_8).truncatingRemainder(dividingBy: 1)
+    }
+
+    /// Where a prefix-LM cut falls in a sequence of `length` ≥ 2 ids for `fraction` in [0, 1]:
+    /// 1 + ⌊fraction · (length − 1)⌋, at most length − 1, so both parts keep at least one id.
+    static func prefixCut(length: Int, fraction: Double) -> Int {
+        precondition(length >= 2, "a prefix-LM cut needs at least two ids")
+        return 1 + min(length - 2, Int(max(0, fraction) * Double(length - 1)))
+    }
+
     /// Decoder-only rows: input is the sequence without its last id, labels the next id where
     /// the mask marks a target id, `ignore` elsewhere.
     static func decoderOnly(_ split: TokenShards.Split, rows: [Int], pad: Int32, ignore: Int32) -> TokenBatch {

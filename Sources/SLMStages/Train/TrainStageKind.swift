@@ -24,6 +24,8 @@ public struct TrainStageKind: StageKind {
         ParameterSchema("same_params_as", .stageOutput, default: .null, file: "config.json",
                         help: "a mu train stage: size a decoder baseline to its parameter count (reads its config.json only)"),
         ParameterSchema("data", .stageOutput, required: true, help: "a tokenize stage (its shards)"),
+        ParameterSchema("objective", .string,
+                        help: "seq2seq (mu's default: encoder-decoder shards), causal-lm (decoder and llama: the shards' loss mask) or prefix-lm (mu on decoder-only shards: each sequence cut at a random point, the decoder writes the rest)"),
         ParameterSchema("init", .stageOutput, default: .null, help: "a train stage whose model to fine-tune"),
         ParameterSchema("steps", .integer, default: 100, help: "optimizer steps"),
         ParameterSchema("batch_size", .integer, default: 8, help: "records per micro-batch"),
@@ -47,6 +49,13 @@ public struct TrainStageKind: StageKind {
         let p = StageParameters(values: parameters)
         checkChoice(parameters, "architecture", TrainArchitecture.allCases.map(\.rawValue), locations: locations, into: &problems)
         checkChoice(parameters, "schedule", ["cosine", "constant"], locations: locations, into: &problems)
+        checkChoice(parameters, "objective", TrainObjective.allCases.map(\.rawValue), locations: locations, into: &problems)
+        if let architecture = TrainArchitecture(rawValue: p.string("architecture", "")),
+           let objective = TrainObjective(rawValue: p.string("objective", "")), !objective.fits(architecture) {
+            let fitting = TrainObjective.allCases.filter { $0.fits(architecture) }.map(\.rawValue).joined(separator: " or ")
+            problems.append(Diagnostic("objective \(objective.rawValue) does not train a \(architecture.rawValue) model (use \(fitting))",
+                                       at: locations["objective"]))
+        }
         checkRange(parameters, "steps", 1...1e9, locations: locations, into: &problems)
         checkRange(parameters, "batch_size", 1...1e6, locations: locations, into: &problems)
         checkRange(parameters, "accumulation", 1...1e6, locations: locations, into: &problems)
@@ -90,9 +99,24 @@ public struct TrainStageKind: StageKind {
         guard let modelFolder = invocation.outputs["model"], let shardFolder = invocation.inputs["data"]?.first else {
             throw StageFailure("\(stage): missing the data input or the model output")
         }
+        let objective = TrainObjective(rawValue: p.string("objective", "")) ?? .natural(for: architecture)
+        guard objective.fits(architecture) else {
+            throw StageFailure("\(stage): objective \(objective.rawValue) does not train a \(architecture.rawValue) model")
+        }
         let shards = try TokenShards(folder: shardFolder, stage: stage)
-        guard shards.layout == architecture.layout else {
-            throw StageFailure("\(stage): 'data' holds \(shards.layout.rawValue) shards, but architecture \(architecture.rawValue) trains on \(architecture.layout.rawValue) shards (set layout: \(architecture.layout.rawValue) on the tokenize stage)")
+        guard shards.layout == objective.layout else {
+            let hint = architecture == .mu && shards.layout == .decoderOnly
+                ? " (or set objective: prefix-lm to train the Mu on them as a prefix LM)" : ""
+            throw StageFailure("\(stage): 'data' holds \(shards.layout.rawValue) shards, but \(architecture.rawValue) with objective \(objective.rawValue) trains on \(objective.layout.rawValue) shards (set layout: \(objective.layout.rawValue) on the tokenize stage)\(hint)")
+        }
+        // The records a batch draws from: all of them, except that a prefix-LM cut needs an id
+        // on each side.
+        func usableRows(_ split: TokenShards.Split) -> [Int] {
+            objective == .prefixLM ? split.sequences.indices.filter { split.sequences[$0].count >= 2 } : Array(0..<split.count)
+        }
+        let trainRows = usableRows(shards.train), validationRows = shards.validation.map(usableRows) ?? []
+        guard !trainRows.isEmpty else {
+            throw StageFailure("\(stage): no training record of \(shardFolder) has the two ids a prefix-LM cut needs")
         }
         let log = StageLog(path: invocation.logPath)
         let settings = TrainSettings(p)
@@ -109,20 +133,23 @@ public struct TrainStageKind: StageKind {
         let parameterCount = TrainModelBuilder.parameterCount(model)
         let start = shards.bosID ?? shards.padID
 
-        func batch(_ split: TokenShards.Split, rows: [Int]) -> TokenBatch {
-            architecture == .mu
-                ? TokenBatch.encoderDecoder(split, rows: rows, pad: shards.padID, start: start)
-                : TokenBatch.decoderOnly(split, rows: rows, pad: shards.padID, ignore: TrainModelBuilder.ignoreIndex)
+        /// `cut`: where a prefix-LM batch cuts its rows (a fraction of each row's length).
+        func batch(_ split: TokenShards.Split, rows: [Int], cut: Double) -> TokenBatch {
+            switch objective {
+            case .seq2seq: TokenBatch.encoderDecoder(split, rows: rows, pad: shards.padID, start: start)
+            case .causalLM: TokenBatch.decoderOnly(split, rows: rows, pad: shards.padID, ignore: TrainModelBuilder.ignoreIndex)
+            case .prefixLM: TokenBatch.prefixLM(split, rows: rows, fraction: cut, pad: shards.padID, start: start)
+            }
         }
         func validationLoss() throws -> Double? {
-            guard let validation = shards.validation, validation.count > 0 else { return nil }
+            guard let validation = shards.validation, !validationRows.isEmpty else { return nil }
             var total = 0.0, batches = 0
-            for first in stride(from: 0, to: min(validation.count, settings.batchSize * settings.evalBatches), by: settings.batchSize) {
-                let rows = Array(first..<min(first + settings.batchSize, validation.count))
+            for first in stride(from: 0, to: min(validationRows.count, settings.batchSize * settings.evalBatches), by: settings.batchSize) {
+                let rows = Array(validationRows[first..<min(first + settings.batchSize, validationRows.count)])
                 let fp = ForwardPass(tape: Tape(training: false), trainable: false)
                 let loss: Variable
-                do { loss = try TrainModelBuilder.loss(model, batch(validation, rows: rows), fp) } catch {
-                    throw StageFailure("\(stage): validation records \(first)..<\(first + rows.count): \(error)")
+                do { loss = try TrainModelBuilder.loss(model, batch(validation, rows: rows, cut: TokenBatch.spreadFraction(batches)), fp) } catch {
+                    throw StageFailure("\(stage): validation records \(rows.first ?? first)...\(rows.last ?? first): \(error)")
                 }
                 total += Double(fp.tape.value(loss)[0])
                 batches += 1
@@ -137,8 +164,9 @@ public struct TrainStageKind: StageKind {
             let report: StepReport
             do {
                 report = try trainer.trainStep { fp, rng in
-                    let rows = (0..<settings.batchSize).map { _ in Int(rng.next() % UInt64(shards.train.count)) }
-                    let b = batch(shards.train, rows: rows)
+                    let rows = (0..<settings.batchSize).map { _ in trainRows[Int(rng.next() % UInt64(trainRows.count))] }
+                    // Only a prefix-LM batch draws its cut, so the other objectives' draws stay as they were.
+                    let b = batch(shards.train, rows: rows, cut: objective == .prefixLM ? rng.nextUnitDouble() : 0)
                     tokensSeen += b.tokens
                     return try TrainModelBuilder.loss(model, b, fp)
                 }
@@ -176,6 +204,7 @@ public struct TrainStageKind: StageKind {
         }
         var metrics: [String: JSONValue] = [
             "final_train_loss": lastLoss.isFinite ? .double(lastLoss) : .null, "parameter_count": .int(Int64(parameterCount)),
+            "objective": .string(objective.rawValue),
             "steps": .int(Int64(trainer.step)), "tokens_per_second": .double(elapsed > 0 ? Double(tokensSeen) / elapsed : 0),
             "loss_curve": .array(curve.train.map { .array([.int(Int64($0.step)), $0.loss.isFinite ? .double($0.loss) : .null]) }),
             "validation_curve": .array(curve.validation.map { .array([.int(Int64($0.step)), $0.loss.isFinite ? .double($0.loss) : .null]) }),
