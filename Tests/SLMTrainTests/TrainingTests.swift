@@ -118,6 +118,35 @@ struct ReverseTask {
         #expect(abs(b.value.data[0] - 0.99) < 1e-6 && abs(b.value.data[1] - 1.01) < 1e-6)
     }
 
+    /// The SIMD update, split over the workers as `step` splits it, against the element-wise
+    /// reference twin: the same bits, with and without decay, on an odd length.
+    @Test func adamWsVectorUpdateEqualsTheReferenceBitForBit() {
+        var rng = SeededRNG(seed: 11)
+        for (count, decay) in [(70_001, Float(0.999)), (1_003, 1), (5, 0.9)] {
+            let values = (0..<(4 * count)).map { _ in Float(rng.nextNormal()) }
+            func buffers() -> [UnsafeMutablePointer<Float>] {
+                (0..<4).map { k in
+                    let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                    b.initialize(from: Array(values[(k * count)..<((k + 1) * count)]), count: count)
+                    if k == 3 { for i in 0..<count { b[i] = abs(b[i]) } }  // v ≥ 0
+                    return b
+                }
+            }
+            let fast = buffers(), reference = buffers()
+            defer { (fast + reference).forEach { $0.deallocate() } }
+            let c = AdamW.UpdateConstants(decay: decay, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.98, oneMinusBeta2: 0.02,
+                                          stepSize: 3e-3, bias2Sqrt: 0.3, eps: 1e-8)
+            Parallel.ranges(count) { r in
+                AdamW.update(fast[0] + r.lowerBound, grad: fast[1] + r.lowerBound, m: fast[2] + r.lowerBound,
+                             v: fast[3] + r.lowerBound, count: r.count, c)
+            }
+            AdamW.updateReference(reference[0], grad: reference[1], m: reference[2], v: reference[3], count: count, c)
+            for k in [0, 2, 3] {
+                #expect(memcmp(fast[k], reference[k], count * 4) == 0, "buffer \(k), count \(count)")
+            }
+        }
+    }
+
     @Test func clippingScalesToTheMaximumNorm() {
         let p = Parameter(name: "p", value: Tensor(zeros: [2]))
         p.grad.data.update(from: [3, 4], count: 2)
