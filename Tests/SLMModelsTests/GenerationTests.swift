@@ -4,22 +4,34 @@ import SLMModels
 import SLMTensor
 
 /// Greedy decoding by full recomputation on the tape (the seed's loop: the whole decoder on
-/// the whole prefix every step), the reference for the cached generator.
-func greedyByRecomputation(_ model: AnyModel, prompt: [Int32], maxNewTokens: Int, eos: Set<Int32>) throws -> [Int32] {
+/// the whole prefix every step), the reference for the cached generator. With a repetition
+/// penalty, the last row's logits of every id in the decoder's input are penalised first.
+func greedyByRecomputation(_ model: AnyModel, prompt: [Int32], maxNewTokens: Int, eos: Set<Int32>,
+                           repetitionPenalty: Float? = nil) throws -> [Int32] {
     var out: [Int32] = []
     for _ in 0..<maxNewTokens {
         let fp = ForwardPass.inference()
         let logits: Variable
+        let decoderInput: [Int32]
         switch model {
         case .mu(let m):
-            logits = try m.logits(source: prompt, decoderInput: [Int32(m.config.bosTokenID)] + out, batch: 1, fp)
+            decoderInput = [Int32(m.config.bosTokenID)] + out
+            logits = try m.logits(source: prompt, decoderInput: decoderInput, batch: 1, fp)
         case .decoderOnly(let m):
-            logits = try m.logits(ids: prompt + out, batch: 1, fp)
+            decoderInput = prompt + out
+            logits = try m.logits(ids: decoderInput, batch: 1, fp)
         case .llama(let m):
-            logits = try m.logits(ids: prompt + out, batch: 1, fp)
+            decoderInput = prompt + out
+            logits = try m.logits(ids: decoderInput, batch: 1, fp)
         }
         let z = fp.tape.value(logits)
-        let token = Int32(Sampler.argmax(z.data + (z.rows - 1) * z.columns, count: z.columns))
+        let last = z.data + (z.rows - 1) * z.columns
+        if let repetitionPenalty {
+            for id in Set(decoderInput) {
+                last[Int(id)] = last[Int(id)] < 0 ? last[Int(id)] * repetitionPenalty : last[Int(id)] / repetitionPenalty
+            }
+        }
+        let token = Int32(Sampler.argmax(last, count: z.columns))
         out.append(token)
         if eos.contains(token) { break }
     }
@@ -71,6 +83,32 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
                 #expect(single[0] == reference, "\(name), prompt \(i) alone")
             }
             #expect(batched.contains { $0.count > 3 }, "\(name): outputs too short to mean much: \(batched)")
+        }
+    }
+
+    /// transformers' repetition penalty in cached, batched decoding: the same tokens as
+    /// recomputing every step and penalising the decoder's whole input (prompt or BOS, and
+    /// the tokens so far), and other tokens than without it.
+    @Test func repetitionPenaltyMatchesRecomputationAndChangesTheOutput() throws {
+        var changed = 0
+        for (name, model) in try Self.models() {
+            let generator = Generator(model: model)
+            let eos = Set(generator.defaultEOS)
+            for penalty: Float in [1.8, 0.6] {
+                let options = GenerationOptions(maxNewTokens: 12, repetitionPenalty: penalty)
+                let batched = try generator.generate(prompts: Self.prompts, options: options)
+                let plain = try generator.generate(prompts: Self.prompts, options: GenerationOptions(maxNewTokens: 12))
+                if batched != plain { changed += 1 }
+                for (i, prompt) in Self.prompts.enumerated() {
+                    let reference = try greedyByRecomputation(model, prompt: prompt, maxNewTokens: 12, eos: eos,
+                                                              repetitionPenalty: penalty)
+                    #expect(batched[i] == reference, "\(name), penalty \(penalty), prompt \(i): \(batched[i]) vs \(reference)")
+                }
+            }
+        }
+        #expect(changed >= 7, "the penalty changed the output of only \(changed) of 14 model × penalty runs")
+        #expect(throws: GenerationError.self) {
+            try Generator(model: try Self.models()[0].1).generate(prompts: [[5]], options: GenerationOptions(repetitionPenalty: 0))
         }
     }
 
@@ -175,22 +213,30 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
 @Suite struct SamplerTests {
     struct Case: Decodable {
         var logits: [Float]
+        var repetition_penalty: Float?
+        var input_ids: [Int32]?
+        var penalised: [Float]?
         var temperature: Float
         var top_k: Int?
         var top_p: Double
         var probabilities: [Double]
     }
 
-    @Test func temperatureTopKAndTopPMatchTransformers() throws {
+    @Test func repetitionPenaltyTemperatureTopKAndTopPMatchTransformers() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Golden.root + "/sampling.json"))
         struct File: Decodable { var cases: [Case] }
         let cases = try JSONDecoder().decode(File.self, from: data).cases
-        #expect(cases.count == 6)
+        #expect(cases.count == 9 && cases.filter { $0.repetition_penalty != nil }.count == 3)
         for c in cases {
+            var logits = c.logits
+            if let penalty = c.repetition_penalty, let ids = c.input_ids, let expected = c.penalised {
+                logits.withUnsafeMutableBufferPointer { Sampler.penalize($0.baseAddress!, ids: Set(ids), penalty: penalty) }
+                #expect(logits == expected, "penalty \(penalty): the penalised logits")
+            }
             let options = GenerationOptions(temperature: c.temperature, topK: c.top_k, topP: c.top_p)
-            let w = c.logits.withUnsafeBufferPointer { Sampler.weights($0.baseAddress!, count: c.logits.count, options: options) }
+            let w = logits.withUnsafeBufferPointer { Sampler.weights($0.baseAddress!, count: logits.count, options: options) }
             let total = w.reduce(0, +)
-            let settings = "T \(c.temperature), top-k \(c.top_k.map(String.init) ?? "none"), top-p \(c.top_p)"
+            let settings = "penalty \(c.repetition_penalty ?? 1), T \(c.temperature), top-k \(c.top_k.map(String.init) ?? "none"), top-p \(c.top_p)"
             #expect(w.map { $0 > 0 } == c.probabilities.map { $0 > 0 }, "kept tokens, \(settings)")
             let worst = zip(w, c.probabilities).map { abs($0 / total - $1) }.max() ?? .infinity
             #expect(worst < 1e-5, "\(settings): \(worst)")

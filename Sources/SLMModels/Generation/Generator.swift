@@ -11,16 +11,21 @@ public struct GenerationOptions: Sendable {
     /// Nucleus sampling (0 < p ≤ 1): after temperature and top-k, keep the most likely tokens
     /// whose probabilities sum to at least p (nil = all).
     public var topP: Double?
+    /// transformers' `repetition_penalty` (> 0; nil or 1 = off): before anything else, each id
+    /// the decoder has read or written so far (a decoder-only model's prompt too; a Mu's BOS)
+    /// has its logit divided by the penalty when positive, multiplied when negative.
+    public var repetitionPenalty: Float?
     public var seed: UInt64 = 0
     /// Stop ids; nil = the model's EOS.
     public var eosIDs: [Int32]?
 
-    public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, topP: Double? = nil, seed: UInt64 = 0,
-                eosIDs: [Int32]? = nil) {
+    public init(maxNewTokens: Int = 64, temperature: Float = 0, topK: Int? = nil, topP: Double? = nil,
+                repetitionPenalty: Float? = nil, seed: UInt64 = 0, eosIDs: [Int32]? = nil) {
         self.maxNewTokens = maxNewTokens
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
+        self.repetitionPenalty = repetitionPenalty
         self.seed = seed
         self.eosIDs = eosIDs
     }
@@ -65,6 +70,7 @@ public final class Generator {
         guard options.temperature >= 0, options.temperature.isFinite else { throw GenerationError("temperature must be ≥ 0") }
         if let k = options.topK, k < 1 { throw GenerationError("top-k must be ≥ 1") }
         if let p = options.topP, !(p > 0 && p <= 1) { throw GenerationError("top-p must be in (0, 1]") }
+        if let r = options.repetitionPenalty, !(r > 0 && r.isFinite) { throw GenerationError("repetition penalty must be > 0") }
         for (i, p) in prompts.enumerated() {
             try validateTokens(p, vocabSize: stack.vocabSize, what: "prompt \(i)")
         }
@@ -105,13 +111,18 @@ public final class Generator {
         }
         let requestLength = requestLengths.max() ?? 1  // prompts is non-empty here
         var logits = stack.step(states, tokens: firstTokens, requestLength: requestLength)
+        // What the repetition penalty counts per sequence: every id its decoder has read.
+        let penalty = options.repetitionPenalty.flatMap { $0 == 1 ? nil : $0 }
+        var decoderIDs = penalty == nil ? [] : firstTokens.map(Set.init)
         var active = Array(prompts.indices)
         while true {
             var next: [Int32] = []
             var stillActive: [Int] = []
             for (row, index) in active.enumerated() {
-                let token = Sampler.pick(logits.data + row * stack.vocabSize, count: stack.vocabSize,
-                                         options: options, rng: &rngs[index])
+                let rowLogits = logits.data + row * stack.vocabSize
+                if let penalty { Sampler.penalize(rowLogits, ids: decoderIDs[index], penalty: penalty) }
+                let token = Sampler.pick(rowLogits, count: stack.vocabSize, options: options, rng: &rngs[index])
+                if penalty != nil { decoderIDs[index].insert(token) }
                 outputs[index].append(token)
                 onToken?(index, token)
                 if !eos.contains(token) && outputs[index].count < options.maxNewTokens {
@@ -130,6 +141,15 @@ public final class Generator {
 
 /// Token choice from one row of logits.
 public enum Sampler {
+    /// transformers' `RepetitionPenaltyLogitsProcessor`: each of `ids` once, its logit
+    /// divided by `penalty` when positive and multiplied by it otherwise. Ids must be in range.
+    public static func penalize(_ logits: UnsafeMutablePointer<Float>, ids: Set<Int32>, penalty: Float) {
+        for id in ids {
+            let score = logits[Int(id)]
+            logits[Int(id)] = score < 0 ? score * penalty : score / penalty
+        }
+    }
+
     public static func pick(_ logits: UnsafePointer<Float>, count: Int, options: GenerationOptions,
                             rng: inout SeededRNG) -> Int32 {
         if options.temperature == 0 { return Int32(argmax(logits, count: count)) }

@@ -13,7 +13,7 @@ struct GenerateCommand: ParsableCommand {
             without a config); or a model of the workspace's zoo: name, name:tag or name@sha256:<hex>. \
             For an encoder-decoder (Mu) the input goes to the encoder and the decoder starts from BOS; \
             for a decoder-only model the input is the prefix. Temperature 0 (the default) is greedy; \
-            otherwise top-k, then top-p, narrow the choice (transformers' order). Generation stops at EOS \
+            otherwise top-k, then top-p, narrow the choice, after any repetition penalty (transformers' order). Generation stops at EOS \
             or after --max-new-tokens. Text is printed as it is generated, unless --json.
             """)
 
@@ -49,6 +49,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("top-p"), help: "Sample only among the most likely tokens whose probabilities sum to p (0 < p ≤ 1).")
     var topP: Double?
 
+    @Option(name: .customLong("repetition-penalty"),
+            help: "Divide the logit of every id already in the decoder's input by this (multiply when negative), as transformers' repetition_penalty; 1 = off.")
+    var repetitionPenalty: Float?
+
     @Option(help: "Seed of the sampling stream.")
     var seed: UInt64 = 0
 
@@ -66,6 +70,9 @@ struct GenerateCommand: ParsableCommand {
         if !(temperature >= 0) || !temperature.isFinite { throw ValidationError("--temperature must be ≥ 0") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be ≥ 1") }
         if let topP, !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
+        if let repetitionPenalty, !(repetitionPenalty > 0 && repetitionPenalty.isFinite) {
+            throw ValidationError("--repetition-penalty must be > 0")
+        }
     }
 
     static func parseIDs(_ text: String) throws -> [Int32] {
@@ -103,7 +110,8 @@ struct GenerateCommand: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        let options = GenerationOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed)
+        let options = GenerationOptions(maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP,
+                                        repetitionPenalty: repetitionPenalty, seed: seed)
         // Streamed to the terminal as tokens come: text with a tokenizer, ids without one.
         var stream = json ? nil : tokenizer.map(StreamingDecoder.init)
         var streamedIDs = 0
