@@ -5,34 +5,6 @@ import SLMPipeline
 import SLMTensor
 
 /// Architectures the train stage builds.
-enum TrainArchitecture: String, CaseIterable {
-    case mu, decoder, llama
-}
-
-/// What a train stage's loss predicts from what (`objective`).
-enum TrainObjective: String, CaseIterable {
-    /// Mu on encoder–decoder shards: the target from the source.
-    case seq2seq
-    /// Decoder-only or Llama on decoder-only shards: each next id the shards' mask marks.
-    case causalLM = "causal-lm"
-    /// Mu on decoder-only shards: each sequence cut in two, the encoder reading the first part
-    /// and the decoder writing the rest, the loss on every id it writes (T5's prefix LM), so
-    /// an encoder–decoder learns from every id of a text as a language model does.
-    case prefixLM = "prefix-lm"
-
-    /// The objective a stage that names none trains with.
-    static func natural(for architecture: TrainArchitecture) -> TrainObjective {
-        architecture == .mu ? .seq2seq : .causalLM
-    }
-
-    func fits(_ architecture: TrainArchitecture) -> Bool {
-        self == .causalLM ? architecture != .mu : architecture == .mu
-    }
-
-    /// The shard layout this objective reads.
-    var layout: TokenShards.Layout { self == .seq2seq ? .encoderDecoder : .decoderOnly }
-}
-
 /// Builds the model a train stage starts from: a fresh one from `config` (tiny defaults,
 /// vocabulary and special ids from the shards), a decoder-only baseline sized to another
 /// train stage's model (`same_params_as`), or a copy of another train stage's model (`init`).

@@ -101,7 +101,8 @@ public struct TrainStageKind: StageKind {
         }
         let objective = TrainObjective(rawValue: p.string("objective", "")) ?? .natural(for: architecture)
         guard objective.fits(architecture) else {
-            throw StageFailure("\(stage): objective \(objective.rawValue) does not train a \(architecture.rawValue) model")
+            let fitting = TrainObjective.allCases.filter { $0.fits(architecture) }.map(\.rawValue).joined(separator: " or ")
+            throw StageFailure("\(stage): objective \(objective.rawValue) does not train a \(architecture.rawValue) model (use \(fitting))")
         }
         let shards = try TokenShards(folder: shardFolder, stage: stage)
         guard shards.layout == objective.layout else {
@@ -133,12 +134,12 @@ public struct TrainStageKind: StageKind {
         let parameterCount = TrainModelBuilder.parameterCount(model)
         let start = shards.bosID ?? shards.padID
 
-        /// `cut`: where a prefix-LM batch cuts its rows (a fraction of each row's length).
-        func batch(_ split: TokenShards.Split, rows: [Int], cut: Double) -> TokenBatch {
+        /// `fraction`: where a prefix-LM batch cuts its rows, as a share of each row's length.
+        func batch(_ split: TokenShards.Split, rows: [Int], fraction: Double) -> TokenBatch {
             switch objective {
             case .seq2seq: TokenBatch.encoderDecoder(split, rows: rows, pad: shards.padID, start: start)
             case .causalLM: TokenBatch.decoderOnly(split, rows: rows, pad: shards.padID, ignore: TrainModelBuilder.ignoreIndex)
-            case .prefixLM: TokenBatch.prefixLM(split, rows: rows, fraction: cut, pad: shards.padID, start: start)
+            case .prefixLM: TokenBatch.prefixLM(split, rows: rows, fraction: fraction, pad: shards.padID, start: start)
             }
         }
         func validationLoss() throws -> Double? {
@@ -148,7 +149,7 @@ public struct TrainStageKind: StageKind {
                 let rows = Array(validationRows[first..<min(first + settings.batchSize, validationRows.count)])
                 let fp = ForwardPass(tape: Tape(training: false), trainable: false)
                 let loss: Variable
-                do { loss = try TrainModelBuilder.loss(model, batch(validation, rows: rows, cut: TokenBatch.spreadFraction(batches)), fp) } catch {
+                do { loss = try TrainModelBuilder.loss(model, batch(validation, rows: rows, fraction: TokenBatch.spreadFraction(batches)), fp) } catch {
                     throw StageFailure("\(stage): validation records \(rows.first ?? first)...\(rows.last ?? first): \(error)")
                 }
                 total += Double(fp.tape.value(loss)[0])
@@ -166,7 +167,7 @@ public struct TrainStageKind: StageKind {
                 report = try trainer.trainStep { fp, rng in
                     let rows = (0..<settings.batchSize).map { _ in trainRows[Int(rng.next() % UInt64(trainRows.count))] }
                     // Only a prefix-LM batch draws its cut, so the other objectives' draws stay as they were.
-                    let b = batch(shards.train, rows: rows, cut: objective == .prefixLM ? rng.nextUnitDouble() : 0)
+                    let b = batch(shards.train, rows: rows, fraction: objective == .prefixLM ? rng.nextUnitDouble() : 0)
                     tokensSeen += b.tokens
                     return try TrainModelBuilder.loss(model, b, fp)
                 }
