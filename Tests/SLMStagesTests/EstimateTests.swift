@@ -83,6 +83,29 @@ import Testing
         #expect((mu.peakMemoryBytes ?? 0) > 16 * Double(mu.parameterCount ?? 0))
     }
 
+    /// A prefix-LM Mu reads decoder-only rows split at half their length on average: each side
+    /// counts half the longest row (the tokenize limits here, 96 + 16).
+    @Test func aPrefixLMMuCountsHalfTheRowOnEachSide() throws {
+        let yaml = pipeline() + """
+
+              mu_lm:
+                kind: train
+                architecture: mu
+                objective: prefix-lm
+                data: tokdec
+                steps: 100
+                batch_size: 4
+                config: {n_encoder_layer: 2, n_decoder_layer: 1, n_embd: 64, qkv_embd: 64, n_head: 4, n_kv_head: 2, hidden_dim: 128}
+            """
+        let estimateOfStage = try #require(estimate(try dryRun(yaml), "mu_lm"))
+        let config = MuConfig(encoderLayers: 2, decoderLayers: 1, width: 64, qkvWidth: 64, heads: 4, kvHeads: 2, mlpWidth: 128, vocabSize: 1000)
+        // 100 steps of 3 forward passes, and the final validation's 8 batches.
+        let forward = config.forwardFlops(batch: 4, source: 56, target: 56)
+        let flops = try #require(estimateOfStage.flops)
+        #expect(abs(flops - 308 * forward) < 1e-9 * flops, "\(flops) vs \(308 * forward)")
+        #expect(estimateOfStage.notes.contains { $0.contains("(56 + 56)") }, "\(estimateOfStage.notes)")
+    }
+
     @Test func distillCountsTheTeacherAndEvaluateEveryModel() throws {
         let report = try dryRun(pipeline())
         let kd = try #require(estimate(report, "kd"))

@@ -43,9 +43,10 @@ extension TrainStageKind {
         let objective = TrainObjective(rawValue: p.string("objective", "")) ?? .natural(for: architecture)
         if objective == .prefixLM {
             // One cut per batch, at half of each row on average: the longest row's ids split
-            // between the encoder and the decoder (which also reads its start id).
+            // between the encoder and the decoder (its input, the start id and the target
+            // less its last id, is as long as the target).
             let whole = source + target
-            (source, target) = (max(1, whole / 2), whole - whole / 2 + 1)
+            (source, target) = (max(1, whole / 2), max(1, whole - whole / 2))
         }
         let forward = shape.forwardFlops(batch: batch, source: source, target: target)
         let evaluations = settings.evalInterval > 0 ? (settings.steps - 1) / settings.evalInterval + 1 : 1
