@@ -59,9 +59,9 @@ public final class AdamW {
             let decay = Self.decays(p) ? Float(1 - lr * h.weightDecay) : 1
             let constants = UpdateConstants(decay: decay, beta1: b1, oneMinusBeta1: oneMinusB1, beta2: b2,
                                             oneMinusBeta2: oneMinusB2, stepSize: stepSize, bias2Sqrt: bias2SqrtF, eps: eps)
-            let theta = p.value.data, grad = p.grad.data, mi = m[i].data, vi = v[i].data
+            let theta = p.value.data, grad = p.grad.data, mBuffer = m[i].data, vBuffer = v[i].data
             Parallel.ranges(p.value.count) { r in
-                Self.update(theta + r.lowerBound, grad: grad + r.lowerBound, m: mi + r.lowerBound, v: vi + r.lowerBound,
+                Self.update(theta + r.lowerBound, grad: grad + r.lowerBound, m: mBuffer + r.lowerBound, v: vBuffer + r.lowerBound,
                             count: r.count, constants)
             }
         }

@@ -129,7 +129,10 @@ import Testing
 
     @Test func anObjectiveThatDoesNotFitTheArchitectureIsLocatedAtLoad() throws {
         let sandbox = try StageSandbox()
-        for (architecture, objective) in [("decoder", "prefix-lm"), ("mu", "causal-lm"), ("llama", "seq2seq"), ("mu", "denoise")] {
+        for (architecture, objective, expected) in [("decoder", "prefix-lm", "does not train a decoder model (use causal-lm)"),
+                                                    ("mu", "causal-lm", "does not train a mu model (use seq2seq or prefix-lm)"),
+                                                    ("llama", "seq2seq", "does not train a llama model (use causal-lm)"),
+                                                    ("mu", "denoise", "denoise")] {
             let extra = SharedStages.decoderShards + """
                   other:
                     kind: train
@@ -139,8 +142,12 @@ import Testing
                     steps: 1
 
                 """
-            let error = #expect(throws: PipelineError.self) { try sandbox.run(TrainStageTests.pipeline(trainSteps: 1, extra: extra)) }
-            #expect("\(error.map { "\($0)" } ?? "")".contains("objective"), "\(architecture) with \(objective): \(String(describing: error))")
+            let pipeline = TrainStageTests.pipeline(trainSteps: 1, extra: extra)
+            let error = #expect(throws: PipelineError.self) { try sandbox.run(pipeline) }
+            let text = error.map { "\($0)" } ?? ""
+            // Located at the stage's `objective:` line (1-based) of the pipeline file.
+            let line = (pipeline.components(separatedBy: "\n").firstIndex { $0.contains("objective: \(objective)") } ?? -2) + 1
+            #expect(text.contains(expected) && text.contains(":\(line):"), "\(architecture) with \(objective): \(text)")
         }
     }
 

@@ -37,14 +37,25 @@ import Testing
         return process
     }
 
+    /// The 40-step Mu of `TrainStageTests.pipeline`, on its answers or (`prefix-lm`, whose cuts
+    /// come from the same checkpointed generator as the rows) on decoder-only shards.
+    static func pipeline(objective: String) -> String {
+        let seq2seq = TrainStageTests.pipeline(trainSteps: 40, extra: SharedStages.decoderShards)
+        guard objective == "prefix-lm" else { return seq2seq }
+        let mu = "    architecture: mu\n    data: tok.shards\n"
+        precondition(seq2seq.contains(mu), "TrainStageTests.pipeline changed its mu stage")
+        return seq2seq.replacingOccurrences(of: mu, with: "    architecture: mu\n    objective: prefix-lm\n    data: tokdec.shards\n")
+    }
+
     /// Every run is a child process of its own: BLAS thread settings are process-wide, and
     /// other tests training in this process at the same time would change them under a run.
-    @Test func killedTrainingResumesToTheSameWeights() throws {
+    @Test(arguments: ["seq2seq", "prefix-lm"])
+    func killedTrainingResumesToTheSameWeights(objective: String) throws {
         guard let binary = Self.binary else {
             Issue.record("the slmflow binary is not built beside the tests (run swift build --build-tests)")
             return
         }
-        let pipeline = TrainStageTests.pipeline(trainSteps: 40)
+        let pipeline = Self.pipeline(objective: objective)
         let reference = try StageSandbox()
         try reference.write(pipeline, to: "p.yaml")
         let uninterrupted = try Self.start(binary, in: reference)

@@ -122,7 +122,7 @@ struct ReverseTask {
     /// reference twin: the same bits, with and without decay, on an odd length.
     @Test func adamWsVectorUpdateEqualsTheReferenceBitForBit() {
         var rng = SeededRNG(seed: 11)
-        for (count, decay) in [(70_001, Float(0.999)), (1_003, 1), (5, 0.9)] {
+        for (count, decay) in [(70_001, Float(0.999)), (1_003, 1), (13, 0.9)] {
             let values = (0..<(4 * count)).map { _ in Float(rng.nextNormal()) }
             func buffers() -> [UnsafeMutablePointer<Float>] {
                 (0..<4).map { k in
