@@ -21,11 +21,10 @@ public enum Parallel {
     }
 
     /// Runs `body` as one of the process's engine jobs (a pipeline stage that trains or
-    /// decodes). While at least as many run side by side as there are cores, each runs its
-    /// loops' chunks on its own thread — the chunks are split as always, so results do not
-    /// change — instead of one taking the helpers and the others fighting them for the cores
-    /// (two stages on two cores: three busy threads, and a loop waiting for a helper that lost
-    /// its core). With more cores than jobs, one job still takes the helpers.
+    /// decodes). Jobs side by side share the helpers: each loop of a job runs on its calling
+    /// thread and at most its share of helpers (cores ÷ jobs, less one), so two stages on
+    /// eight cores get four threads each, and as many stages as cores each run their loops on
+    /// their own thread. The chunks are split as always, so results do not change.
     public static func asConcurrentJob<T>(_ body: () throws -> T) rethrows -> T {
         WorkerPool.concurrentJobs.add(1, ordering: .relaxed)
         defer { WorkerPool.concurrentJobs.subtract(1, ordering: .relaxed) }

@@ -3,13 +3,20 @@ import Foundation
 import Synchronization
 
 /// The engine's threads: a fixed set of helper threads that, with the calling thread, run the
-/// chunks of one parallel job at a time (`Parallel`, split products in `Matmul`). The only
-/// threading layer — OpenBLAS runs single-threaded (aesthetics §3.4: never nest threads).
+/// chunks of parallel jobs (`Parallel`, split products in `Matmul`). The only threading
+/// layer — OpenBLAS runs single-threaded (aesthetics §3.4: never nest threads).
 ///
-/// After a job a helper spins for `spinNanoseconds` (so the dozens of small jobs of one decode
-/// step or one layer cost no wake-ups), then sleeps on a condition variable. OpenBLAS's own
-/// threads spin about 0.1 s after every threaded product; next to Swift workers on two cores
-/// that took a core away from them (measured: first-token latency up to 1.3× longer).
+/// Each call of `run` takes a team: the calling thread and the helpers it can claim, up to
+/// its share of the machine (its cores divided among the engine jobs running side by side,
+/// `Parallel.asConcurrentJob`). The chunks are spread over the team round-robin; the team
+/// never changes which chunks there are, so results do not depend on how many helpers a call
+/// got. One job alone gets every helper; two jobs on eight cores get three helpers each; as
+/// many jobs as cores run their chunks on their own threads.
+///
+/// After a chunk a helper spins for `spinNanoseconds` (so the dozens of small jobs of one
+/// decode step or one layer cost no wake-ups), then sleeps on its own condition variable.
+/// OpenBLAS's own threads spin about 0.1 s after every threaded product; next to Swift workers
+/// on two cores that took a core away from them (measured: first-token latency up to 1.3×).
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
 
@@ -20,108 +27,154 @@ final class WorkerPool: @unchecked Sendable {
     static let concurrentJobs = Atomic<Int>(0)
 
     let helperCount: Int
-    /// Bumped once per job; helpers run a job when they see a value they have not run.
-    private let generation = Atomic<Int>(0)
-    /// Helpers that have not yet finished the current job.
-    private let pending = Atomic<Int>(0)
-    /// Helpers asleep (or about to be) on `wakeup`.
-    private let sleepers = Atomic<Int>(0)
-    private let wakeup = NSCondition()
-    /// One job at a time; a second caller runs its chunks itself.
-    private let submission = NSLock()
-    // Written by the submitting thread before `generation` is bumped (release) and read by
-    // helpers after they see the bump (acquire); cleared only after every helper is done.
-    nonisolated(unsafe) private var job: ((Int) -> Void)?
-    nonisolated(unsafe) private var jobChunks = 0
+    private let helpers: [Helper]
 
-    init(helpers: Int) {
-        helperCount = helpers
-        for index in 0..<helpers {
-            let thread = Thread { [unowned self] in self.helperLoop(index: index + 1) }
+    init(helpers count: Int) {
+        helperCount = count
+        helpers = (0..<count).map { _ in Helper() }
+        for (index, helper) in helpers.enumerated() {
+            let thread = Thread { helper.loop() }
             thread.name = "slmflow-worker-\(index + 1)"
             thread.start()
         }
     }
 
-    /// Runs `body(chunk)` for every chunk in 0..<chunks, chunk 0 on the calling thread and the
-    /// others on helpers, and returns when all have finished. `chunks` ≤ helperCount + 1.
-    /// With at least as many engine jobs side by side as cores, or while another caller has
-    /// the helpers, the calling thread runs every chunk itself: the same chunks, so the same
-    /// results. (Fewer jobs than cores: one of them takes the helpers, as before; sharing the
-    /// helpers out between jobs is not done yet.)
-    func run(_ chunks: Int, _ body: (_ chunk: Int) -> Void) {
-        precondition(chunks >= 1 && chunks <= helperCount + 1, "\(chunks) chunks for \(helperCount) helpers")
-        if chunks == 1 || Self.concurrentJobs.load(ordering: .relaxed) > helperCount || !submission.try() {
-            for c in 0..<chunks { WorkerPool.asParticipant { body(c) } }
-            return
-        }
-        defer { submission.unlock() }
-        withoutActuallyEscaping(body) { body in
-            job = body
-            jobChunks = chunks
-            // Every helper takes part in every job (those past `chunks` only acknowledge it),
-            // so no straggler of one job can mistake the next one for its own.
-            pending.store(helperCount, ordering: .relaxed)
-            generation.add(1, ordering: .sequentiallyConsistent)
-            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-                wakeup.lock()
-                wakeup.broadcast()
-                wakeup.unlock()
-            }
-            WorkerPool.asParticipant { body(0) }
-            // A helper finishing a chunk of similar size arrives within microseconds; one that
-            // lost its core to another process (two stages in one run, a second slmflow) may
-            // take a time slice, which spinning on would only prolong.
-            var spins = 0
-            while pending.load(ordering: .acquiring) > 0 {
-                spins += 1
-                if spins < 4096 { cshims_cpu_relax() } else { sched_yield() }
-            }
-            job = nil
-        }
+    /// Helpers one call of `run` may claim: its share of the machine's threads (this caller
+    /// and `helperCount` helpers) among the engine jobs now running, less itself.
+    func share(jobs: Int) -> Int {
+        max(0, (helperCount + 1) / max(1, jobs) - 1)
     }
 
-    private func helperLoop(index: Int) {
-        WorkerPool.isParticipant = true
-        var seen = 0
-        while true {
-            var current = generation.load(ordering: .acquiring)
-            if current == seen {
-                let start = DispatchTime.now().uptimeNanoseconds
-                var spins = 0
-                while current == seen {
-                    spins += 1
-                    if spins % 64 == 0 && DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds {
-                        current = sleep(until: seen)
-                        break
+    /// Runs `body(chunk)` for every chunk in 0..<chunks and returns when all have finished:
+    /// round-robin over the calling thread (chunks 0, n, 2n, …) and the n − 1 helpers it
+    /// claimed. `chunks` ≤ helperCount + 1. With no helper free, or no share left for this
+    /// job, the calling thread runs every chunk itself: the same chunks, so the same results.
+    /// `jobs`: the engine jobs the machine is shared among (tests pass it).
+    func run(_ chunks: Int, jobs: Int = concurrentJobs.load(ordering: .relaxed), _ body: (_ chunk: Int) -> Void) {
+        precondition(chunks >= 1 && chunks <= helperCount + 1, "\(chunks) chunks for \(helperCount) helpers")
+        let wanted = chunks > 1 && !WorkerPool.isParticipant ? min(chunks - 1, share(jobs: jobs)) : 0
+        // The team's helpers by index, on the stack: a decode step makes dozens of calls.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(wanted, 1)) { team in
+            var size = 0
+            for (index, helper) in helpers.enumerated() where size < wanted && helper.claim() {
+                team[size] = index
+                size += 1
+            }
+            if size == 0 {
+                for c in 0..<chunks { WorkerPool.asParticipant { body(c) } }
+                return
+            }
+            let threads = size + 1
+            let pending = Atomic<Int>(size)
+            withoutActuallyEscaping(body) { body in
+                withUnsafePointer(to: pending) { pending in
+                    for t in 0..<size {
+                        helpers[team[t]].start(Assignment(body: body, first: t + 1, stride: threads, chunks: chunks, pending: pending))
                     }
-                    // The first microseconds on the core; then yield it to any other runnable
-                    // thread (a second stage of the same run) between looks.
-                    if spins < 1024 { cshims_cpu_relax() } else { sched_yield() }
-                    current = generation.load(ordering: .acquiring)
+                    WorkerPool.asParticipant { for c in stride(from: 0, to: chunks, by: threads) { body(c) } }
+                    // A helper finishing chunks of similar size arrives within microseconds; one
+                    // that lost its core to another process may take a time slice, which
+                    // spinning on would only prolong.
+                    var spins = 0
+                    while pending.pointee.load(ordering: .acquiring) > 0 {
+                        spins += 1
+                        if spins < 4096 { cshims_cpu_relax() } else { sched_yield() }
+                    }
                 }
             }
-            seen = current
-            if index < jobChunks, let job { job(index) }
-            pending.subtract(1, ordering: .releasing)
         }
     }
 
-    /// Sleeps until `generation` differs from `seen` and returns its new value. The store of a
-    /// new generation and the load of `sleepers` (submitter), and the add to `sleepers` and the
-    /// load of `generation` (here), are sequentially consistent, so either the submitter sees
-    /// this sleeper and broadcasts under the lock, or this thread sees the new generation.
-    private func sleep(until seen: Int) -> Int {
-        wakeup.lock()
-        sleepers.add(1, ordering: .sequentiallyConsistent)
-        var current = generation.load(ordering: .sequentiallyConsistent)
-        while current == seen {
-            wakeup.wait()
-            current = generation.load(ordering: .sequentiallyConsistent)
+    /// One helper's part of a call of `run`: chunks first, first + stride, … below `chunks`.
+    /// `body` and `pending` live on the caller's stack until `pending` reaches 0.
+    struct Assignment {
+        let body: (Int) -> Void
+        let first, stride, chunks: Int
+        let pending: UnsafePointer<Atomic<Int>>
+    }
+
+    /// A helper thread: claimed by one caller at a time, given one assignment per claim.
+    final class Helper: @unchecked Sendable {
+        private let claimed = Atomic<Bool>(false)
+        /// Bumped once per assignment; the helper runs one when it sees a value it has not run.
+        private let generation = Atomic<Int>(0)
+        private let sleeping = Atomic<Bool>(false)
+        private let wakeup = NSCondition()
+        // Written by the claiming caller before `generation` is bumped (release), read by the
+        // helper after it sees the bump (acquire), cleared by the helper before it is released.
+        nonisolated(unsafe) private var assignment: Assignment?
+
+        func claim() -> Bool {
+            claimed.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         }
-        sleepers.subtract(1, ordering: .sequentiallyConsistent)
-        wakeup.unlock()
-        return current
+
+        func start(_ work: Assignment) {
+            assignment = work
+            generation.add(1, ordering: .sequentiallyConsistent)
+            if sleeping.load(ordering: .sequentiallyConsistent) {
+                wakeup.lock()
+                wakeup.signal()
+                wakeup.unlock()
+            }
+        }
+
+        func loop() {
+            WorkerPool.isParticipant = true
+            var seen = 0
+            while true {
+                seen = nextGeneration(after: seen)
+                guard let pending = perform() else { continue }
+                // Free for another claim first: the caller may return (and its stack go) as
+                // soon as `pending` reaches 0, and by then nothing here may hold its `body`
+                // (`withoutActuallyEscaping` checks).
+                claimed.store(false, ordering: .releasing)
+                pending.pointee.subtract(1, ordering: .releasing)
+            }
+        }
+
+        /// Runs the assignment's chunks and drops it; returns its `pending`.
+        @inline(never)
+        private func perform() -> UnsafePointer<Atomic<Int>>? {
+            guard let work = assignment else { return nil }
+            assignment = nil
+            for c in stride(from: work.first, to: work.chunks, by: work.stride) { work.body(c) }
+            return work.pending
+        }
+
+        /// Spins, then sleeps, until `generation` differs from `seen`; returns its new value.
+        private func nextGeneration(after seen: Int) -> Int {
+            var current = generation.load(ordering: .acquiring)
+            let start = DispatchTime.now().uptimeNanoseconds
+            var spins = 0
+            while current == seen {
+                spins += 1
+                if spins % 64 == 0 && DispatchTime.now().uptimeNanoseconds - start > WorkerPool.spinNanoseconds {
+                    return sleep(until: seen)
+                }
+                // The first microseconds on the core; then yield it to any other runnable
+                // thread (a second stage of the same run) between looks.
+                if spins < 1024 { cshims_cpu_relax() } else { sched_yield() }
+                current = generation.load(ordering: .acquiring)
+            }
+            return current
+        }
+
+        /// The store of a new generation and the load of `sleeping` (caller), and the store of
+        /// `sleeping` and the load of `generation` (here), are sequentially consistent: either
+        /// the caller sees this helper asleep and signals under the lock, or the helper sees
+        /// the new generation.
+        private func sleep(until seen: Int) -> Int {
+            wakeup.lock()
+            sleeping.store(true, ordering: .sequentiallyConsistent)
+            var current = generation.load(ordering: .sequentiallyConsistent)
+            while current == seen {
+                wakeup.wait()
+                current = generation.load(ordering: .sequentiallyConsistent)
+            }
+            sleeping.store(false, ordering: .sequentiallyConsistent)
+            wakeup.unlock()
+            return current
+        }
     }
 
     // MARK: Participation (thread-local)
