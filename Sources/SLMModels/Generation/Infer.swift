@@ -8,8 +8,8 @@ enum Infer {
     /// the workers (`Matmul.gemm`, by columns for few rows) and the rest runs on one thread.
     static let minimumParallelRows = 128
 
-    /// Calls `body` on contiguous row ranges of 0..<rows, one per worker (`Parallel.forEach`;
-    /// the products inside then run whole on each worker), or once over all rows when there
+    /// Calls `body` on contiguous row ranges of 0..<rows, one per chunk of `Parallel.forEach`
+    /// (the products inside then run whole in each chunk), or once over all rows when there
     /// are few. Splitting the layer rather than each product keeps the norms, GELU and
     /// residual adds between the products on all cores too, with one hand-off per layer part.
     static func overRows(_ rows: Int, _ body: (Range<Int>) -> Void) {

@@ -20,7 +20,8 @@ extension Tape {
         let rows = lv.rows, vocab = lv.columns
         precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows")
         let probs = Tensor(uninitialized: lv.shape)
-        // Rows split over workers; partial sums combined in worker order (deterministic).
+        // Rows split in chunks over the workers; partial sums combined in chunk order
+        // (deterministic).
         var partial = [(sum: Double, counted: Int)](repeating: (0, 0), count: Parallel.maxWorkers)
         let minimumRows = max(1, (1 << 16) / max(vocab, 1))
         targets.withUnsafeBufferPointer { t in

@@ -96,10 +96,11 @@ public enum Attention {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd, kWidth = G * hd
         let causalOffset = config.causal ? lk - lq : lk
-        // Batch items are independent: one per Swift worker, single-threaded BLAS inside.
+        // Batch items are independent: split in chunks over the workers (scratch per chunk),
+        // single-threaded BLAS inside.
         let extra = Parallel.maxWorkers > 1 && batch > 1 ? Tensor(uninitialized: [Parallel.maxWorkers - 1, max(lq * lk, 1)]) : nil
-        Parallel.forEach(batch) { worker, b in
-            let scratch = worker == 0 ? scratch : extra!.data + (worker - 1) * max(lq * lk, 1)
+        Parallel.forEach(batch) { chunk, b in
+            let scratch = chunk == 0 ? scratch : extra!.data + (chunk - 1) * max(lq * lk, 1)
             for h in 0..<H {
                 let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
                 let qp = q + b * lq * qWidth + h * hd
@@ -148,12 +149,12 @@ public enum Attention {
         let H = config.queryHeads, G = config.kvHeads, hd = config.headDim
         let qWidth = H * hd, kWidth = G * hd
         let causalOffset = config.causal ? lk - lq : lk
-        // One batch item per Swift worker: dk/dv rows of item b are written by its worker only
-        // (the query heads sharing a KV head run in sequence inside it).
+        // Batch items split in chunks over the workers: dk/dv rows of item b are written by its
+        // chunk only (the query heads sharing a KV head run in sequence inside it).
         let extra = Parallel.maxWorkers > 1 && batch > 1
             ? Tensor(uninitialized: [Parallel.maxWorkers - 1, 2 * max(lq * lk, 1)]) : nil
-        Parallel.forEach(batch) { worker, b in
-            let ds = worker == 0 ? scratch : extra!.data + (worker - 1) * 2 * max(lq * lk, 1)
+        Parallel.forEach(batch) { chunk, b in
+            let ds = chunk == 0 ? scratch : extra!.data + (chunk - 1) * 2 * max(lq * lk, 1)
             let dropped = ds + lq * lk
             for h in 0..<H {
                 let g = config.mapping.kvHead(forQueryHead: h, queryHeads: H, kvHeads: G)
@@ -279,10 +280,10 @@ extension Attention {
         // (head, query block) tasks are independent. Spread them over the Swift workers (BLAS
         // single-threaded) when there is enough work; a decode step (Lq = 1) stays sequential.
         if tasks > 1 && lq * lk * H >= 1 << 16 && Parallel.workers > 1 {
-            let perWorker = queryBlock * max(lk, 1)
-            let extra = Tensor(uninitialized: [Parallel.maxWorkers - 1, perWorker])
-            Parallel.forEach(tasks) { worker, task in
-                let s = worker == 0 ? scratch : extra.data + (worker - 1) * perWorker
+            let perChunk = queryBlock * max(lk, 1)
+            let extra = Tensor(uninitialized: [Parallel.maxWorkers - 1, perChunk])
+            Parallel.forEach(tasks) { chunk, task in
+                let s = chunk == 0 ? scratch : extra.data + (chunk - 1) * perChunk
                 inferenceBlock(out: out, q: q, k: k, v: v, keyMask: keyMask, scratch: s, head: task % H,
                                block: balancedBlock(task / H, of: blocks), queryLength: lq, keyLength: lk,
                                kvStride: kvStride, config: config)
@@ -295,7 +296,7 @@ extension Attention {
         }
     }
 
-    /// The query block at place `p` of the order 0, n−1, 1, n−2, …: workers get contiguous
+    /// The query block at place `p` of the order 0, n−1, 1, n−2, …: chunks are contiguous
     /// runs of places, and with causal attention (block i sees about i + 1 blocks of keys)
     /// each run pairs cheap early blocks with expensive late ones.
     static func balancedBlock(_ p: Int, of n: Int) -> Int {

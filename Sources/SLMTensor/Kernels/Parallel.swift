@@ -35,9 +35,10 @@ public enum Parallel {
     /// products then run sequentially on it).
     public static var insideLoop: Bool { WorkerPool.isParticipant }
 
-    /// Runs `body(worker, i)` for every i in 0..<count, splitting the range into contiguous
-    /// chunks, one per worker. Sequential inside another loop or with one chunk.
-    public static func forEach(_ count: Int, _ body: (_ worker: Int, _ index: Int) -> Void) {
+    /// Runs `body(chunk, i)` for every i in 0..<count, splitting the range into contiguous
+    /// chunks, at most `workers` (per-chunk scratch is indexed by `chunk`: a thread may run
+    /// several chunks, one after another). Sequential inside another loop or with one chunk.
+    public static func forEach(_ count: Int, _ body: (_ chunk: Int, _ index: Int) -> Void) {
         precondition(count >= 0, "negative loop count \(count)")
         let chunks = insideLoop ? 1 : min(workers, count)
         if chunks <= 1 {
@@ -49,7 +50,7 @@ public enum Parallel {
         }
     }
 
-    /// Calls `body` on contiguous sub-ranges of 0..<count, one per worker, when count is at
+    /// Calls `body` on contiguous sub-ranges of 0..<count, at most one per worker, when count is at
     /// least `minimum` (one call over everything otherwise). For elementwise and row-wise
     /// kernels: the split is what makes the other cores useful between products. Ranges are
     /// multiples of `granule` (keep SIMD bodies whole), except the last.

@@ -13,7 +13,7 @@ import Synchronization
 /// got. One job alone gets every helper; two jobs on eight cores get three helpers each; as
 /// many jobs as cores run their chunks on their own threads.
 ///
-/// After a chunk a helper spins for `spinNanoseconds` (so the dozens of small jobs of one
+/// After an assignment a helper spins for `spinNanoseconds` (so the dozens of small jobs of one
 /// decode step or one layer cost no wake-ups), then sleeps on its own condition variable.
 /// OpenBLAS's own threads spin about 0.1 s after every threaded product; next to Swift workers
 /// on two cores that took a core away from them (measured: first-token latency up to 1.3×).
@@ -39,10 +39,12 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Helpers one call of `run` may claim: its share of the machine's threads (this caller
-    /// and `helperCount` helpers) among the engine jobs now running, less itself.
-    func share(jobs: Int) -> Int {
-        max(0, (helperCount + 1) / max(1, jobs) - 1)
+    /// Helpers one call of `run` may claim: its share of the machine's threads (the caller
+    /// and `helpers` helpers) among the engine jobs now running, less itself. Rounded down: a
+    /// core left idle (three jobs on eight cores use six) costs less than threads fighting
+    /// over cores, which is what slowed two stages on two cores before.
+    static func share(helpers: Int, jobs: Int) -> Int {
+        max(0, (helpers + 1) / max(1, jobs) - 1)
     }
 
     /// Runs `body(chunk)` for every chunk in 0..<chunks and returns when all have finished:
@@ -52,11 +54,13 @@ final class WorkerPool: @unchecked Sendable {
     /// `jobs`: the engine jobs the machine is shared among (tests pass it).
     func run(_ chunks: Int, jobs: Int = concurrentJobs.load(ordering: .relaxed), _ body: (_ chunk: Int) -> Void) {
         precondition(chunks >= 1 && chunks <= helperCount + 1, "\(chunks) chunks for \(helperCount) helpers")
-        let wanted = chunks > 1 && !WorkerPool.isParticipant ? min(chunks - 1, share(jobs: jobs)) : 0
+        let wanted = chunks > 1 && !WorkerPool.isParticipant ? min(chunks - 1, Self.share(helpers: helperCount, jobs: jobs)) : 0
         // The team's helpers by index, on the stack: a decode step makes dozens of calls.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(wanted, 1)) { team in
             var size = 0
-            for (index, helper) in helpers.enumerated() where size < wanted && helper.claim() {
+            for (index, helper) in helpers.enumerated() {
+                if size == wanted { break }
+                guard helper.claim() else { continue }
                 team[size] = index
                 size += 1
             }
@@ -104,6 +108,8 @@ final class WorkerPool: @unchecked Sendable {
         // helper after it sees the bump (acquire), cleared by the helper before it is released.
         nonisolated(unsafe) private var assignment: Assignment?
 
+        /// Acquires the helper; pairs with the release in `loop`, so the helper's clearing of
+        /// its last assignment happens before the claimer writes the next one.
         func claim() -> Bool {
             claimed.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         }
@@ -123,10 +129,11 @@ final class WorkerPool: @unchecked Sendable {
             var seen = 0
             while true {
                 seen = nextGeneration(after: seen)
-                guard let pending = perform() else { continue }
-                // Free for another claim first: the caller may return (and its stack go) as
-                // soon as `pending` reaches 0, and by then nothing here may hold its `body`
-                // (`withoutActuallyEscaping` checks).
+                // `perform` has dropped the caller's `body` when it returns: the caller may
+                // leave `withoutActuallyEscaping` (which checks) as soon as `pending` is 0.
+                guard let pending = perform() else { preconditionFailure("a new generation without an assignment") }
+                // Free for another claim before the caller sees its loop done, so its next
+                // loop finds its helpers free again.
                 claimed.store(false, ordering: .releasing)
                 pending.pointee.subtract(1, ordering: .releasing)
             }
