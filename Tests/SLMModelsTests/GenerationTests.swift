@@ -243,6 +243,20 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
         }
     }
 
+    /// The top-k threshold by heap selection equals the sorted list's k-th value, ties and all.
+    @Test func kthLargestEqualsSorting() {
+        var rng = SeededRNG(seed: 5)
+        for count in [1, 2, 7, 64, 1000] {
+            // Few distinct values, so ties are common.
+            let values = (0..<count).map { _ in Float(Int(rng.next() % 9)) - 4 }
+            let sorted = values.sorted(by: >)
+            for k in Set([1, 2, count / 2, count - 1, count]) where k >= 1 && k <= count {
+                let kth = values.withUnsafeBufferPointer { Sampler.kthLargest($0.baseAddress!, count: count, k: k) }
+                #expect(kth == sorted[k - 1], "count \(count), k \(k)")
+            }
+        }
+    }
+
     @Test func topPKeepsTheSmallestLikelySetAndSamplesOnlyFromIt() {
         // Probabilities 0.5, 0.3, 0.15, 0.05: top-p 0.75 drops the two least likely (their
         // 0.2 is ≤ 0.25); the second token alone would leave 0.5 > 0.25, so it stays.
