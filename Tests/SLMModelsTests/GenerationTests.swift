@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SLMModels
+@testable import SLMModels
 import SLMTensor
 
 /// Greedy decoding by full recomputation on the tape (the seed's loop: the whole decoder on
@@ -253,6 +253,25 @@ func sharpen(_ model: ParameterContainer, by factor: Float) {
             for k in Set([1, 2, count / 2, count - 1, count]) where k >= 1 && k <= count {
                 let kth = values.withUnsafeBufferPointer { Sampler.kthLargest($0.baseAddress!, count: count, k: k) }
                 #expect(kth == sorted[k - 1], "count \(count), k \(k)")
+            }
+        }
+    }
+
+    /// The nucleus found from the head of the distribution keeps exactly the tokens the
+    /// warper's loop over the whole sorted vocabulary keeps, peaked and flat alike.
+    @Test func nucleusFromTheHeadEqualsTheFullSort() {
+        var rng = SeededRNG(seed: 9)
+        for count in [5, 64, 1000, 49_152] {
+            for spread in [0.3, 1.5, 6.0] {
+                let logits = (0..<count).map { _ in Float(rng.nextNormal() * spread) }
+                for p in [0.05, 0.3, 0.5, 0.9, 0.99] {
+                    var fast = logits.withUnsafeBufferPointer { Sampler.weights($0.baseAddress!, count: count, options: GenerationOptions(temperature: 1)) }
+                    var reference = fast
+                    let total = fast.reduce(0, +)
+                    Sampler.keepNucleus(&fast, total: total, p: p)
+                    Sampler.keepNucleusReference(&reference, total: total, p: p)
+                    #expect(fast.map { $0 > 0 } == reference.map { $0 > 0 }, "\(count) ids, spread \(spread), p \(p)")
+                }
             }
         }
     }
