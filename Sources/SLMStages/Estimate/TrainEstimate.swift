@@ -40,8 +40,7 @@ extension TrainStageKind {
         let settings = TrainSettings(p)
         let batch = settings.batchSize, microBatches = Double(settings.steps * p.int("accumulation", 1))
         var (source, target) = data.lengths(batch: batch)
-        let objective = TrainObjective(rawValue: p.string("objective", "")) ?? .natural(for: architecture)
-        if objective == .prefixLM {
+        if TrainObjective.of(p, architecture: architecture) == .prefixLM {
             // One cut per batch, at half of each row on average: the longest row's ids split
             // between the encoder and the decoder (its input, the start id and the target
             // less its last id, is as long as the target).

@@ -51,10 +51,8 @@ public struct TrainStageKind: StageKind {
         checkChoice(parameters, "schedule", ["cosine", "constant"], locations: locations, into: &problems)
         checkChoice(parameters, "objective", TrainObjective.allCases.map(\.rawValue), locations: locations, into: &problems)
         if let architecture = TrainArchitecture(rawValue: p.string("architecture", "")),
-           let objective = TrainObjective(rawValue: p.string("objective", "")), !objective.fits(architecture) {
-            let fitting = TrainObjective.allCases.filter { $0.fits(architecture) }.map(\.rawValue).joined(separator: " or ")
-            problems.append(Diagnostic("objective \(objective.rawValue) does not train a \(architecture.rawValue) model (use \(fitting))",
-                                       at: locations["objective"]))
+           let mismatch = TrainObjective.of(p, architecture: architecture)?.mismatch(architecture) {
+            problems.append(Diagnostic(mismatch, at: locations["objective"]))
         }
         checkRange(parameters, "steps", 1...1e9, locations: locations, into: &problems)
         checkRange(parameters, "batch_size", 1...1e6, locations: locations, into: &problems)
@@ -99,11 +97,10 @@ public struct TrainStageKind: StageKind {
         guard let modelFolder = invocation.outputs["model"], let shardFolder = invocation.inputs["data"]?.first else {
             throw StageFailure("\(stage): missing the data input or the model output")
         }
-        let objective = TrainObjective(rawValue: p.string("objective", "")) ?? .natural(for: architecture)
-        guard objective.fits(architecture) else {
-            let fitting = TrainObjective.allCases.filter { $0.fits(architecture) }.map(\.rawValue).joined(separator: " or ")
-            throw StageFailure("\(stage): objective \(objective.rawValue) does not train a \(architecture.rawValue) model (use \(fitting))")
+        guard let objective = TrainObjective.of(p, architecture: architecture) else {
+            throw StageFailure("\(stage): unknown objective '\(p.string("objective", ""))'")
         }
+        if let mismatch = objective.mismatch(architecture) { throw StageFailure("\(stage): \(mismatch)") }
         let shards = try TokenShards(folder: shardFolder, stage: stage)
         guard shards.layout == objective.layout else {
             let hint = architecture == .mu && shards.layout == .decoderOnly
