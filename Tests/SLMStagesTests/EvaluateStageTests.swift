@@ -141,7 +141,7 @@ import Testing
     /// key an empty folder.
     @Test func memoKeysFollowLinksAndNeedFiles() throws {
         let sandbox = try StageSandbox()
-        let memo = PredictionMemo(workspace: sandbox.root, kindVersion: 1, sources: ["a", "b"], batchSize: 2, maxNewTokens: 3,
+        let memo = try PredictionMemo(workspace: sandbox.root, kindVersion: 1, sources: ["a", "b"], batchSize: 2, maxNewTokens: 3,
                                   sourceLength: nil)
         try sandbox.write("{}", to: "weights/v1.bin")
         try sandbox.write("{\"changed\": 1}", to: "weights/v2.bin")

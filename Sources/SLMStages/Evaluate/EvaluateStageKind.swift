@@ -89,8 +89,13 @@ public struct EvaluateStageKind: StageKind {
 
         var table = ComparisonTable()
         var metrics: [String: JSONValue] = ["examples": .int(Int64(examples.count))]
-        let memo = PredictionMemo(workspace: invocation.workspace, kindVersion: version, sources: examples.map(\.source),
-                                  batchSize: batchSize, maxNewTokens: maxNewTokens, sourceLength: sourceLength)
+        let memo: PredictionMemo
+        do {
+            memo = try PredictionMemo(workspace: invocation.workspace, kindVersion: version, sources: examples.map(\.source),
+                                      batchSize: batchSize, maxNewTokens: maxNewTokens, sourceLength: sourceLength)
+        } catch {
+            throw StageFailure("\(stage): reading the slmflow executable for the predictions' memo key: \(error)")
+        }
         for folder in folders {
             let label = producerStage(folder)
             let memoKey: Digest?
