@@ -35,30 +35,34 @@ struct ModelLocation {
         do { manifest = try zoo.resolve(text) } catch {
             throw ValidationError("'\(text)' is neither a model folder nor a model of the zoo at \(zoo.root) (\(error))")
         }
-        let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
-        do {
+        folder = try Self.scratchFolder(failure: { "writing the zoo model \(manifest.reference) out to \($0)" }) { scratch in
             try ModelExporter.export(manifest, from: zoo, format: .hf, to: scratch, durable: false) { printError("note: \($0)") }
-        } catch {
-            try? FileManager.default.removeItem(atPath: scratch)
-            throw ValidationError("writing the zoo model \(manifest.reference) out to \(scratch): \(error)")
         }
-        (folder, temporary) = (scratch, scratch)
+        temporary = folder
     }
 
     /// Reads a checkpoint file with the zoo's importers (their checks, tied tensors, GGUF
     /// tokenizers) and writes it out as a folder, uncompressed.
     private static func checkpoint(_ path: String, config: String?) throws -> String {
-        let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
-        do {
+        try scratchFolder(failure: { _ in "reading the checkpoint \(path)" }) { scratch in
             let imported = try ModelImporter.open(path, configPath: config)
             guard imported.architecture != "unknown" else {
                 throw ValidationError("it carries no model config (a model_type, or the seed's MuConfig fields): give one with --config")
             }
             try ModelExporter.export(imported, to: scratch, durable: false) { printError("note: \($0)") }
+        }
+    }
+
+    /// A new temporary folder that `write` fills; removed again, and the error prefixed with
+    /// `failure(folder)`, when it throws.
+    private static func scratchFolder(failure: (String) -> String, _ write: (String) throws -> Void) throws -> String {
+        let scratch = NSTemporaryDirectory() + "slmflow-model-\(UUID().uuidString)"
+        do {
+            try write(scratch)
             return scratch
         } catch {
             try? FileManager.default.removeItem(atPath: scratch)
-            throw ValidationError("reading the checkpoint \(path): \(error)")
+            throw ValidationError("\(failure(scratch)): \(error)")
         }
     }
 
