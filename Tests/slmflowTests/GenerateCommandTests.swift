@@ -103,6 +103,8 @@ import Testing
                 && withStats.stderr.contains("peak memory "), "\(withStats.stderr)")
         let badP = try CLI.run(["generate", model, "--prompt", "cab", "--top-p", "1.5"], in: root)
         #expect(badP.status != 0 && badP.stderr.contains("--top-p must be in (0, 1]"))
+        let badPenalty = try CLI.run(["generate", model, "--prompt", "cab", "--repetition-penalty", "0"], in: root)
+        #expect(badPenalty.status != 0 && badPenalty.stderr.contains("--repetition-penalty must be > 0"))
 
         let qa = try CLI.run(["generate", model, "--prompt", "who?", "--context", "a cat.", "--max-new-tokens", "3"], in: root)
         #expect(qa.status == 0, "\(qa.stderr)")
