@@ -57,33 +57,44 @@ final class WorkerPool: @unchecked Sendable {
         let wanted = chunks > 1 && !WorkerPool.isParticipant ? min(chunks - 1, Self.share(helpers: helperCount, jobs: jobs)) : 0
         // The team's helpers by index, on the stack: a decode step makes dozens of calls.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(wanted, 1)) { team in
-            var size = 0
-            for (index, helper) in helpers.enumerated() {
-                if size == wanted { break }
-                guard helper.claim() else { continue }
-                team[size] = index
-                size += 1
-            }
+            let size = claim(wanted, into: team)
             if size == 0 {
                 for c in 0..<chunks { WorkerPool.asParticipant { body(c) } }
-                return
+            } else {
+                run(chunks, on: UnsafeBufferPointer(rebasing: team[..<size]), body)
             }
-            let threads = size + 1
-            let pending = Atomic<Int>(size)
-            withoutActuallyEscaping(body) { body in
-                withUnsafePointer(to: pending) { pending in
-                    for t in 0..<size {
-                        helpers[team[t]].start(Assignment(body: body, first: t + 1, stride: threads, chunks: chunks, pending: pending))
-                    }
-                    WorkerPool.asParticipant { for c in stride(from: 0, to: chunks, by: threads) { body(c) } }
-                    // A helper finishing chunks of similar size arrives within microseconds; one
-                    // that lost its core to another process may take a time slice, which
-                    // spinning on would only prolong.
-                    var spins = 0
-                    while pending.pointee.load(ordering: .acquiring) > 0 {
-                        spins += 1
-                        if spins < 4096 { cshims_cpu_relax() } else { sched_yield() }
-                    }
+        }
+    }
+
+    /// Claims up to `wanted` free helpers, writing their indices into `team`; returns how many.
+    private func claim(_ wanted: Int, into team: UnsafeMutableBufferPointer<Int>) -> Int {
+        var size = 0
+        for (index, helper) in helpers.enumerated() {
+            if size == wanted { break }
+            guard helper.claim() else { continue }
+            team[size] = index
+            size += 1
+        }
+        return size
+    }
+
+    /// Chunks round-robin over the calling thread and the claimed `team`; returns when all ran.
+    private func run(_ chunks: Int, on team: UnsafeBufferPointer<Int>, _ body: (_ chunk: Int) -> Void) {
+        let threads = team.count + 1
+        let pending = Atomic<Int>(team.count)
+        withoutActuallyEscaping(body) { body in
+            withUnsafePointer(to: pending) { pending in
+                for (t, index) in team.enumerated() {
+                    helpers[index].start(Assignment(body: body, first: t + 1, stride: threads, chunks: chunks, pending: pending))
+                }
+                WorkerPool.asParticipant { for c in stride(from: 0, to: chunks, by: threads) { body(c) } }
+                // A helper finishing chunks of similar size arrives within microseconds; one that
+                // lost its core to another process may take a time slice, which spinning on would
+                // only prolong.
+                var spins = 0
+                while pending.pointee.load(ordering: .acquiring) > 0 {
+                    spins += 1
+                    if spins < 4096 { cshims_cpu_relax() } else { sched_yield() }
                 }
             }
         }
